@@ -1,0 +1,139 @@
+"""Command line: `python -m bot replay ...` (the live bot's `run` and `sandbox` come next)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+import orjson
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from bot.guild_config import ConfigError, load_config
+from bot.ingest.replay_files import InputError
+from bot.replay import Replay, ReplayResult
+from bot.settings import Settings
+
+EXIT_INPUT = 2
+_PROGRESS_MIN_BYTES = 8 * 1024 * 1024
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="streakbot", description="Streakbot: pair streaks and rewards for Discord."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    replay = commands.add_parser(
+        "replay",
+        help="feed recorded conversations through the streak engine",
+        description="Replay DiscordChatExporter JSON exports and JSONL event logs (mixed freely)"
+        " through the streak engine with a simulated clock, then report streaks and members.",
+    )
+    replay.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    replay.add_argument("--config", type=Path, help="guild config TOML (default: shipped)")
+    replay.add_argument("--until", type=_date, help="close days through this date (YYYY-MM-DD)")
+    replay.add_argument("--db", type=Path, help="keep the resulting database at this path")
+    replay.add_argument("--json", action="store_true", help="print the result as JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=logging.WARNING if args.command == "replay" else settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "replay":
+        return _replay(args, settings)
+    return 1  # pragma: no cover - argparse requires a command
+
+
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    err = Console(stderr=True)
+    try:
+        config = load_config(args.config or settings.config)
+    except ConfigError as error:
+        err.print(f"error: {error}", highlight=False, markup=False)
+        return EXIT_INPUT
+    total = sum(path.stat().st_size for path in args.files if path.is_file())
+    progress = Progress(
+        TextColumn("replay"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(), console=err, transient=True,
+        disable=args.json or total < _PROGRESS_MIN_BYTES,
+    )
+    task = progress.add_task("replay", total=total or 1)
+    replay = Replay(
+        args.files, config, until=args.until, db_path=args.db,
+        on_progress=lambda done, all_: progress.update(task, completed=done, total=all_),
+    )
+    try:
+        with progress:
+            result = asyncio.run(replay.run())
+    except InputError as error:
+        err.print(f"error: {error}", highlight=False, markup=False)
+        return EXIT_INPUT
+    if args.json:
+        sys.stdout.write(orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write("\n")
+    else:
+        _print_summary(Console(), result, args.db)
+    return 0
+
+
+def _print_summary(console: Console, result: ReplayResult, db: Path | None) -> None:
+    stats = result.stats
+    rate = stats.messages / result.seconds if result.seconds else 0
+    console.print(
+        f"Replayed {result.events:,} events ({stats.messages:,} messages, {stats.counted:,}"
+        f" counted, {stats.reactions:,} reactions, {stats.deletes:,} deletes) in"
+        f" {result.seconds:.2f} s ({rate:,.0f} messages/s); closed {result.days_closed:,} days.",
+        highlight=False,
+    )
+    if stats.duplicates or stats.late:
+        console.print(
+            f"Skipped {stats.duplicates:,} duplicate messages and {stats.late:,} events dated"
+            " on days already closed.",
+            highlight=False,
+        )
+    for guild in result.guilds:
+        console.rule(f"guild {guild.id}: {guild.first_day} → {guild.last_closed_day}")
+        streaks = sorted(guild.streaks, key=lambda s: (-s.current, -s.best, s.a, s.b))[:10]
+        table = Table(title="Top streaks", title_justify="left")
+        for column in ("pair", "current", "best", "last day", "freezes"):
+            table.add_column(column, justify="left" if column == "pair" else "right")
+        for s in streaks:
+            flame = "🔥 " if s.current else "   "
+            table.add_row(f"{flame}{s.a} & {s.b}", str(s.current), str(s.best), s.last_day,
+                          str(s.freezes))
+        console.print(table)
+        members = sorted(guild.members, key=lambda m: (-m.tokens, -m.points, m.id))[:10]
+        table = Table(title="Top members", title_justify="left")
+        for column in ("member", "points", "tokens", "badges"):
+            table.add_column(column, justify="right" if column in ("points", "tokens") else "left")
+        for m in members:
+            table.add_row(str(m.id), f"{m.points:,}", f"{m.tokens:,}", ", ".join(m.badges))
+        console.print(table)
+        console.print(
+            f"{len(guild.streaks):,} pairs ever qualified, {len(guild.members):,} members took"
+            f" part; treasury {guild.treasury:,} tokens.",
+            highlight=False,
+        )
+    if db is not None:
+        console.print(f"Database kept at {db}", highlight=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""What happened in a guild, as plain values: the common input of live ingest and `replay`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(slots=True, frozen=True)
+class MessageEvent:
+    """A message was sent. `system` covers every non-default message type (joins, pins...)."""
+
+    id: int
+    guild: int
+    channel: int
+    author: int
+    ts: datetime
+    reply_to: int | None = None
+    reply_to_author: int | None = None
+    mentions: tuple[int, ...] = ()
+    bot: bool = False
+    system: bool = False
+    content: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class ReactionEvent:
+    """`user` reacted to `message`; `message_author` when the source knows it."""
+
+    guild: int
+    channel: int
+    message: int
+    user: int
+    ts: datetime
+    message_author: int | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class DeleteEvent:
+    guild: int
+    channel: int
+    message: int
+    ts: datetime
+
+
+@dataclass(slots=True, frozen=True)
+class MemberEvent:
+    """A member is known to the guild (and whether it is a bot); `ts` None = from the start."""
+
+    guild: int
+    user: int
+    bot: bool = False
+    ts: datetime | None = None
+
+
+GuildEvent = MessageEvent | ReactionEvent | DeleteEvent | MemberEvent
+
+
+def is_counted(message: MessageEvent) -> bool:
+    """Rule 2: only ordinary messages and replies written by humans count."""
+    return not (message.bot or message.system)

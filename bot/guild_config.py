@@ -1,0 +1,161 @@
+"""A guild's rules: the TOML schema of `data/default_config.toml`, validated with pydantic.
+
+Every key is optional; a missing key takes the shipped default. A `[[tiers]]` list, when given,
+replaces the default tiers as a whole (tiers are a ladder, merging two ladders would surprise).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ExchangeKind = Literal["reply", "mention", "reaction"]
+
+NonNegative = Annotated[int, Field(ge=0)]
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "data" / "default_config.toml"
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message names the offending key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class StreaksConfig(_Section):
+    require_mutual: bool = True
+    count: tuple[ExchangeKind, ...] = ("reply", "mention")
+    max_freezes: NonNegative = 2
+
+    @field_validator("count")
+    @classmethod
+    def _non_empty_unique(cls, kinds: tuple[str, ...]) -> tuple[str, ...]:
+        if not kinds:
+            raise ValueError("must name at least one kind of exchange")
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("lists a kind twice")
+        return kinds
+
+
+class PointsConfig(_Section):
+    message: NonNegative = 1
+    mention: NonNegative = 2
+    reply: NonNegative = 3
+    reaction: NonNegative = 1
+    cooldown_seconds: Annotated[float, Field(ge=0)] = 60
+    daily_cap: NonNegative = 0
+
+
+class TokensConfig(_Section):
+    per_point: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=6)] = Decimal(1)
+    daily_budget: NonNegative = 0
+    treasury: NonNegative = 1_000_000
+
+    @field_validator("per_point", mode="before")
+    @classmethod
+    def _exact_decimal(cls, value: object) -> object:
+        # TOML floats arrive as binary floats: go through their shortest repr, not their bits.
+        return str(value) if isinstance(value, float) else value
+
+    @property
+    def per_point_fraction(self) -> Fraction:
+        return Fraction(self.per_point)
+
+
+class Tier(_Section):
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    days: Annotated[int, Field(ge=1)]
+    tokens: NonNegative = 0
+    freezes: NonNegative = 0
+
+
+DEFAULT_TIERS = (
+    Tier(name="Spark", days=3, tokens=10, freezes=0),
+    Tier(name="Flame", days=7, tokens=25, freezes=1),
+    Tier(name="Blaze", days=30, tokens=100, freezes=1),
+    Tier(name="Inferno", days=100, tokens=500, freezes=2),
+)
+
+
+class GuildConfig(_Section):
+    timezone: str = "UTC"
+    streaks: StreaksConfig = StreaksConfig()
+    points: PointsConfig = PointsConfig()
+    tokens: TokensConfig = TokensConfig()
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {name!r} (e.g. 'Europe/Paris')") from None
+        return name
+
+    @model_validator(mode="after")
+    def _unique_tier_names(self) -> GuildConfig:
+        names = [tier.name for tier in self.tiers]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"tiers: names must be unique, repeated: {', '.join(duplicates)}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def tiers_by_days(self) -> tuple[Tier, ...]:
+        """Tiers in ladder order (by days, then as written); badges are listed in this order."""
+        return tuple(sorted(self.tiers, key=lambda tier: tier.days))
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        message = message.removeprefix("Value error, ")
+        lines.append(f"{key}: {message}")
+    return "; ".join(lines)
+
+
+def parse_config(data: dict, *, source: str = "config") -> GuildConfig:
+    """Validate a config mapping; raise ConfigError naming each bad key."""
+    try:
+        return GuildConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(f"{source}: {_describe(error)}") from None
+
+
+def load_config(path: Path | None = None) -> GuildConfig:
+    """Load a TOML config file; without a path, the shipped defaults (or the built-in ones)."""
+    if path is None:
+        if not DEFAULT_CONFIG_PATH.exists():
+            return GuildConfig()
+        path = DEFAULT_CONFIG_PATH
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return parse_config(data, source=str(path))
+
+
+def config_to_dict(config: GuildConfig) -> dict:
+    """A JSON/TOML-ready mapping that `parse_config` reads back to an equal config."""
+    data = config.model_dump(mode="json")
+    data["tokens"]["per_point"] = str(config.tokens.per_point)
+    return data

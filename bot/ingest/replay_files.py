@@ -1,0 +1,336 @@
+"""Reading replay inputs: DiscordChatExporter JSON exports and JSONL event logs.
+
+Both are streamed (memory stays flat however long the file is) and turned into domain events.
+Each file must be in time order, as both formats are when written; files are merged by time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import ijson
+import orjson
+
+from bot.domain.events import DeleteEvent, GuildEvent, MemberEvent, MessageEvent, ReactionEvent
+
+_MAX_SNOWFLAKE = 2**63 - 1
+_DCE_COUNTED_TYPES = frozenset({"Default", "Reply"})
+_DCE_DM_CHANNELS = frozenset({"DirectTextChat", "DirectGroupTextChat"})
+
+
+class InputError(ValueError):
+    """A replay input that cannot be used: where (`file:line`) and what is wrong."""
+
+    def __init__(self, path: Path, where: int | str | None, problem: str) -> None:
+        self.path, self.where, self.problem = path, where, problem
+        location = f"{path}:{where}" if where is not None else str(path)
+        super().__init__(f"{location}: {problem}")
+
+
+class _Bad(ValueError):
+    """A field problem, located by the caller."""
+
+
+def snowflake(value: object, field: str) -> int:
+    if type(value) is int:
+        number = value
+    elif type(value) is str and value.isascii() and value.isdigit():
+        number = int(value)
+    else:
+        raise _Bad(f"{field} must be a snowflake ID (digits), got {value!r}")
+    if not 0 < number <= _MAX_SNOWFLAKE:
+        raise _Bad(f"{field} is out of range for a snowflake: {value!r}")
+    return number
+
+
+def timestamp(value: object, field: str = "ts") -> datetime:
+    if type(value) is not str:
+        raise _Bad(f"{field} must be an ISO 8601 timestamp string, got {value!r}")
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Bad(f"{field} is not an ISO 8601 timestamp: {value!r}") from None
+    if instant.tzinfo is None:
+        raise _Bad(f"{field} needs a UTC offset (e.g. +00:00 or Z): {value!r}")
+    return instant
+
+
+def _flag(record: dict, field: str) -> bool:
+    value = record.get(field, False)
+    if type(value) is not bool:
+        raise _Bad(f"{field} must be true or false, got {value!r}")
+    return value
+
+
+def _required(record: dict, field: str) -> object:
+    try:
+        return record[field]
+    except KeyError:
+        raise _Bad(f"missing field {field!r}") from None
+
+
+def _optional_snowflake(record: dict, field: str) -> int | None:
+    value = record.get(field)
+    return None if value is None else snowflake(value, field)
+
+
+@dataclass(slots=True)
+class Source:
+    """One input file, read once; `consumed` tracks bytes read, for a progress bar."""
+
+    path: Path
+    kind: str  # "dce" or "jsonl"
+    consumed: int = 0
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def open_source(path: Path) -> Source:
+    """Identify a replay input by its extension or, failing that, its first line."""
+    if not path.is_file():
+        raise InputError(path, None, "no such file")
+    if path.suffix.lower() in {".jsonl", ".ndjson"}:
+        return Source(path, "jsonl")
+    with path.open("rb") as handle:
+        first = handle.readline().strip()
+    try:
+        head = orjson.loads(first) if first else None
+    except orjson.JSONDecodeError:
+        head = None
+    if isinstance(head, dict) and "type" in head:
+        return Source(path, "jsonl")
+    check_dce_header(path)
+    return Source(path, "dce")
+
+
+def check_dce_header(path: Path) -> None:
+    """Refuse early what is not a guild channel export."""
+    with path.open("rb") as handle:
+        try:
+            guild = next(ijson.items(handle, "guild"), None)
+        except ijson.JSONError as error:
+            raise _json_error(path, error) from None
+    if not isinstance(guild, dict) or "id" not in guild:
+        raise InputError(path, None, "neither a JSONL event log nor a DiscordChatExporter export")
+    with path.open("rb") as handle:
+        channel = next(ijson.items(handle, "channel"), None) or {}
+    if str(guild.get("id")) == "0" or channel.get("type") in _DCE_DM_CHANNELS:
+        raise InputError(
+            path,
+            None,
+            "this is a direct-message export (it has no guild); Streakbot tracks guild"
+            " channels only: export a server channel instead",
+        )
+
+
+def read(source: Source) -> Iterator[GuildEvent]:
+    """The file's events in order (member events without `ts` excepted: see `initial_members`)."""
+    reader = _read_dce if source.kind == "dce" else _read_jsonl
+    previous = None
+    for event, where in reader(source):
+        ts = event.ts
+        if ts is None:
+            continue
+        if previous is not None and ts < previous:
+            raise InputError(
+                source.path,
+                where,
+                f"out of time order: {ts.isoformat()} comes after {previous.isoformat()}"
+                " (each file must be sorted by time)",
+            )
+        previous = ts
+        yield event
+
+
+def initial_members(source: Source) -> list[MemberEvent]:
+    """Member events without `ts`: they hold from the start, wherever they stand in the file."""
+    if source.kind != "jsonl":
+        return []
+    found = []
+    with source.path.open("rb") as handle:
+        for line in handle:
+            if b'"member"' not in line:
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # reported with its line number by the main pass
+            if isinstance(record, dict) and record.get("type") == "member" and "ts" not in record:
+                try:
+                    found.append(_member(record))
+                except _Bad:
+                    continue
+    return found
+
+
+# -- JSONL ------------------------------------------------------------------------------------
+
+
+def _read_jsonl(source: Source) -> Iterator[tuple[GuildEvent, int]]:
+    with source.path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            source.consumed += len(line)
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as error:
+                raise InputError(source.path, number, f"not valid JSON: {error}") from None
+            if type(record) is not dict:
+                raise InputError(source.path, number, "each line must be a JSON object")
+            try:
+                yield _event(record), number
+            except _Bad as error:
+                raise InputError(source.path, number, str(error)) from None
+
+
+def _event(record: dict) -> GuildEvent:
+    kind = record.get("type")
+    if kind == "message":
+        return _message(record)
+    if kind == "reaction":
+        return ReactionEvent(
+            guild=snowflake(_required(record, "guild"), "guild"),
+            channel=snowflake(_required(record, "channel"), "channel"),
+            message=snowflake(_required(record, "message"), "message"),
+            user=snowflake(_required(record, "user"), "user"),
+            ts=timestamp(_required(record, "ts")),
+            message_author=_optional_snowflake(record, "message_author"),
+        )
+    if kind == "delete":
+        return DeleteEvent(
+            guild=snowflake(_required(record, "guild"), "guild"),
+            channel=snowflake(_required(record, "channel"), "channel"),
+            message=snowflake(_required(record, "message"), "message"),
+            ts=timestamp(_required(record, "ts")),
+        )
+    if kind == "member":
+        return _member(record)
+    raise _Bad(f"unknown event type {kind!r} (expected message, reaction, delete or member)")
+
+
+def _message(record: dict) -> MessageEvent:
+    mentions = record.get("mentions", ())
+    if type(mentions) is not list and mentions != ():
+        raise _Bad(f"mentions must be a list of IDs, got {mentions!r}")
+    content = record.get("content")
+    if content is not None and type(content) is not str:
+        raise _Bad(f"content must be a string, got {content!r}")
+    return MessageEvent(
+        id=snowflake(_required(record, "id"), "id"),
+        guild=snowflake(_required(record, "guild"), "guild"),
+        channel=snowflake(_required(record, "channel"), "channel"),
+        author=snowflake(_required(record, "author"), "author"),
+        ts=timestamp(_required(record, "ts")),
+        reply_to=_optional_snowflake(record, "reply_to"),
+        reply_to_author=_optional_snowflake(record, "reply_to_author"),
+        mentions=tuple(snowflake(value, "mentions") for value in mentions),
+        bot=_flag(record, "bot"),
+        system=_flag(record, "system"),
+        content=content,
+    )
+
+
+def _member(record: dict) -> MemberEvent:
+    ts = record.get("ts")
+    return MemberEvent(
+        guild=snowflake(_required(record, "guild"), "guild"),
+        user=snowflake(_required(record, "user"), "user"),
+        bot=_flag(record, "bot"),
+        ts=None if ts is None else timestamp(ts),
+    )
+
+
+# -- DiscordChatExporter -------------------------------------------------------------------
+
+
+def _read_dce(source: Source) -> Iterator[tuple[GuildEvent, str]]:
+    path = source.path
+    with path.open("rb") as handle:
+        guild = next(ijson.items(handle, "guild"))
+    with path.open("rb") as handle:
+        channel = next(ijson.items(handle, "channel"), None) or {}
+    try:
+        guild_id = snowflake(guild.get("id"), "guild.id")
+        channel_id = snowflake(channel.get("id"), "channel.id")
+    except _Bad as error:
+        raise InputError(path, None, str(error)) from None
+    with path.open("rb") as handle:
+        try:
+            for number, message in enumerate(ijson.items(handle, "messages.item")):
+                source.consumed = handle.tell()
+                where = f"messages[{number}]"
+                try:
+                    yield from ((event, where) for event in _dce_events(message, guild_id, channel_id))
+                except (_Bad, KeyError, TypeError, AttributeError) as error:
+                    raise InputError(path, where, _dce_problem(error)) from None
+        except ijson.JSONError as error:
+            raise _json_error(path, error) from None
+    source.consumed = source.size
+
+
+def _dce_problem(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"missing field {error.args[0]!r}"
+    if isinstance(error, _Bad):
+        return str(error)
+    return f"malformed message ({error})"
+
+
+def _dce_events(message: dict, guild: int, channel: int) -> Iterator[GuildEvent]:
+    author = message["author"]
+    author_id = snowflake(author["id"], "author.id")
+    ts = timestamp(message["timestamp"], "timestamp")
+    kind = message["type"]
+    reference = message.get("reference") or {}
+    reply_to = None
+    if kind == "Reply" and reference.get("messageId"):
+        reply_to = snowflake(reference["messageId"], "reference.messageId")
+    mentions = tuple(
+        snowflake(user["id"], "mentions.id")
+        for user in message.get("mentions") or ()
+        if not user.get("isBot")
+    )
+    message_id = snowflake(message["id"], "id")
+    yield MessageEvent(
+        id=message_id,
+        guild=guild,
+        channel=channel,
+        author=author_id,
+        ts=ts,
+        reply_to=reply_to,
+        mentions=mentions,
+        bot=bool(author.get("isBot")),
+        system=kind not in _DCE_COUNTED_TYPES,
+        content=message.get("content"),
+    )
+    # Exports carry no reaction times: a reaction is dated with the message it reacts to.
+    for reaction in message.get("reactions") or ():
+        for user in reaction.get("users") or ():
+            if not user.get("isBot"):
+                yield ReactionEvent(
+                    guild=guild,
+                    channel=channel,
+                    message=message_id,
+                    user=snowflake(user["id"], "reactions.users.id"),
+                    ts=ts,
+                    message_author=author_id,
+                )
+
+
+def _json_error(path: Path, error: Exception) -> InputError:
+    """Locate a JSON syntax error by line (ijson does not say where; the slow parser does)."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            json.load(handle)
+    except json.JSONDecodeError as located:
+        return InputError(path, located.lineno, f"not valid JSON: {located.msg}")
+    except (OSError, UnicodeDecodeError) as other:
+        return InputError(path, None, f"cannot be read: {other}")
+    return InputError(path, None, f"not valid JSON: {error}")

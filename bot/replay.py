@@ -1,0 +1,269 @@
+"""`replay`: recorded conversations through the live services, with a simulated clock.
+
+The clock runs with the events: each guild's day is closed as the replay passes that guild's
+midnight, and at the end every day through the last event's day (or `--until`) is closed.
+The database is built in a scratch file and moved into place only when the whole input was
+read: a malformed input leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from bot.clock import ManualClock
+from bot.domain.calendar import day_end, guild_day
+from bot.domain.events import GuildEvent
+from bot.guild_config import GuildConfig
+from bot.ingest.replay_files import Source, initial_members, open_source, read
+from bot.services.day_close import DayCloser
+from bot.services.ingest import Ingestor, IngestStats
+from bot.services.treasury import TreasuryService
+from bot.store.database import Database
+from bot.store.ledger import LedgerRepository
+from bot.store.reports import MemberRow, ReportRepository, StreakRow
+
+CHUNK = 4096
+
+
+@dataclass(slots=True)
+class GuildReport:
+    id: int
+    first_day: str | None
+    last_closed_day: str | None
+    streaks: list[StreakRow]
+    members: list[MemberRow]
+    treasury: int
+
+
+@dataclass(slots=True)
+class ReplayResult:
+    guilds: list[GuildReport]
+    stats: IngestStats
+    events: int = 0
+    seconds: float = 0.0
+    days_closed: int = 0
+    tiers: list[tuple[int, int, int, str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The `--json` document: IDs as strings, lists sorted by ID."""
+        return {
+            "guilds": [
+                {
+                    "id": str(guild.id),
+                    "first_day": guild.first_day,
+                    "last_closed_day": guild.last_closed_day,
+                    "streaks": [
+                        {
+                            "members": [str(s.a), str(s.b)],
+                            "current": s.current,
+                            "best": s.best,
+                            "last_day": s.last_day,
+                        }
+                        for s in guild.streaks
+                    ],
+                    "members": [
+                        {
+                            "id": str(m.id),
+                            "points": m.points,
+                            "tokens": m.tokens,
+                            "badges": list(m.badges),
+                        }
+                        for m in guild.members
+                    ],
+                    "treasury": guild.treasury,
+                }
+                for guild in self.guilds
+            ]
+        }
+
+
+class Replay:
+    def __init__(
+        self,
+        paths: list[Path],
+        config: GuildConfig,
+        *,
+        until: date | None = None,
+        db_path: Path | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+        flush_rows: int = 50_000,
+    ) -> None:
+        self.paths = paths
+        self.config = config
+        self.until = until
+        self.db_path = db_path
+        self.on_progress = on_progress
+        self.flush_rows = flush_rows
+
+    async def run(self) -> ReplayResult:
+        sources = [open_source(path) for path in self.paths]  # refuses bad inputs up front
+        with tempfile.TemporaryDirectory(prefix="streakbot-replay-") as scratch:
+            work = Path(scratch) / "replay.db"
+            if self.db_path is not None and self.db_path.exists():
+                _copy_database(self.db_path, work)
+            started = time.perf_counter()
+            db = await Database.open(work)
+            try:
+                result = await self._replay(db, sources)
+            finally:
+                await db.close()
+            result.seconds = time.perf_counter() - started
+            if self.db_path is not None:
+                self.db_path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(work), self.db_path)
+        return result
+
+    async def _replay(self, db: Database, sources: list[Source]) -> ReplayResult:
+        events = _merged(sources)
+        first = next(events, None)
+        clock = ManualClock(first.ts if first else datetime.fromisoformat("1970-01-01T00:00Z"))
+        ingestor = Ingestor(db, self.config, flush_rows=self.flush_rows, monotonic=lambda: 0.0)
+        closer = DayCloser(db, ingestor, clock)
+        treasury = TreasuryService(db, clock)
+        driver = _Driver(ingestor, closer, treasury, clock, self.config)
+        result = ReplayResult(guilds=[], stats=ingestor.stats)
+
+        for source in sources:
+            members = initial_members(source)
+            for event in members:
+                await driver.register(event.guild, None)
+            await ingestor.ingest(members)
+
+        total = sum(source.size for source in sources)
+        buffer: list[GuildEvent] = []
+        last_ts = None
+        for event in itertools.chain([first] if first else [], events):
+            result.events += 1
+            ts = event.ts
+            last_ts = ts
+            if driver.due(ts):
+                await ingestor.ingest(buffer)
+                buffer.clear()
+                await driver.close_due(ts)
+            if event.guild not in driver.scheduled:
+                await ingestor.ingest(buffer)
+                buffer.clear()
+                driver.clock.set(ts)
+                await driver.register(event.guild, ts)
+            buffer.append(event)
+            if len(buffer) >= CHUNK:
+                await ingestor.ingest(buffer)
+                buffer.clear()
+                await ingestor.maybe_flush()
+                if self.on_progress:
+                    self.on_progress(sum(source.consumed for source in sources), total)
+        await ingestor.ingest(buffer)
+        await ingestor.flush()
+
+        # The end of input: close each guild through the last event's day (or --until).
+        for guild, zone in driver.zones.items():
+            through = guild_day(last_ts, zone) if last_ts else None
+            if self.until and (through is None or self.until > through):
+                through = self.until
+            if through is not None:
+                clock.set(max(clock.now(), day_end(through, zone)))
+                await driver.close(guild, through)
+        if self.on_progress:
+            self.on_progress(total, total)
+
+        result.days_closed = driver.days_closed
+        result.tiers = driver.tiers
+        result.guilds = await self._reports(db, ingestor)
+        return result
+
+    async def _reports(self, db: Database, ingestor: Ingestor) -> list[GuildReport]:
+        reports = ReportRepository(db)
+        ledger = LedgerRepository(db)
+        out = []
+        for state in sorted(ingestor.known_guilds(), key=lambda s: s.id):
+            record = await ingestor.guilds_repo.get(state.id)
+            if record is None or record.first_day is None:
+                continue
+            tier_order = [tier.name for tier in record.config.tiers_by_days]
+            out.append(
+                GuildReport(
+                    state.id,
+                    record.first_day,
+                    record.last_closed_day,
+                    await reports.streaks(state.id),
+                    await reports.members(state.id, tier_order),
+                    await ledger.treasury(state.id),
+                )
+            )
+        return out
+
+
+class _Driver:
+    """The simulated clock: which guild's midnight comes next, and closing it."""
+
+    def __init__(self, ingestor: Ingestor, closer: DayCloser, treasury: TreasuryService,
+                 clock: ManualClock, config: GuildConfig) -> None:
+        self.ingestor, self.closer, self.treasury = ingestor, closer, treasury
+        self.clock, self.config = clock, config
+        self.registered: set[int] = set()
+        self.scheduled: set[int] = set()
+        self.zones: dict[int, object] = {}
+        self._midnights: list[tuple[datetime, int]] = []
+        self.days_closed = 0
+        self.tiers: list[tuple[int, int, int, str, str]] = []
+
+    async def register(self, guild: int, ts: datetime | None) -> None:
+        """First sight of a guild: apply the replay's config, fund its treasury once."""
+        if guild not in self.registered:
+            self.registered.add(guild)
+            state = await self.ingestor.guild(guild, self.config)
+            self.zones[guild] = state.config.zone
+            await self.treasury.fund(
+                guild, self.config.tokens.treasury, key=f"fund:replay:{guild}", reason="fund"
+            )
+        if ts is not None and guild not in self.scheduled:
+            self.scheduled.add(guild)
+            state = await self.ingestor.guild(guild)
+            day = guild_day(ts, state.config.zone)
+            if state.last_closed:
+                day = min(day, date.fromisoformat(state.last_closed) + timedelta(days=1))
+            heapq.heappush(self._midnights, (day_end(day, state.config.zone), guild))
+
+    def due(self, ts: datetime) -> bool:
+        return bool(self._midnights) and self._midnights[0][0] <= ts
+
+    async def close_due(self, ts: datetime) -> None:
+        """Close, for every guild whose midnight `ts` has passed, all days that have ended."""
+        self.clock.set(ts)
+        while self._midnights and self._midnights[0][0] <= ts:
+            _, guild = heapq.heappop(self._midnights)
+            zone = self.zones[guild]
+            today = guild_day(ts, zone)
+            await self.close(guild, today - timedelta(days=1))
+            heapq.heappush(self._midnights, (day_end(today, zone), guild))
+
+    async def close(self, guild: int, through: date) -> None:
+        for result in await self.closer.close_through(guild, through):
+            self.days_closed += 1
+            self.tiers.extend((guild, a, b, tier, result.day) for a, b, tier in result.tiers)
+
+
+def _merged(sources: list[Source]) -> Iterator[GuildEvent]:
+    """All files' events in time order (ties keep file order, then line order)."""
+    streams = [
+        ((event.ts, n, event) for event in read(source)) for n, source in enumerate(sources)
+    ]
+    for _, _, event in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
+        yield event
+
+
+def _copy_database(src: Path, dst: Path) -> None:
+    """A consistent copy of an existing database (WAL included) to replay on top of."""
+    with sqlite3.connect(src) as source, sqlite3.connect(dst) as target:
+        source.backup(target)
+    source.close()
+    target.close()

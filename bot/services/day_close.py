@@ -1,0 +1,61 @@
+"""Closing guild days: exactly once, in order, none skipped, catching up after downtime."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from bot.clock import Clock
+from bot.domain.calendar import days_between, guild_day
+from bot.services.ingest import Ingestor
+from bot.store.database import Database
+from bot.store.day_close import DayCloseRepository, DayCloseResult
+
+log = logging.getLogger(__name__)
+
+
+class DayCloser:
+    def __init__(self, db: Database, ingestor: Ingestor, clock: Clock) -> None:
+        self.repo = DayCloseRepository(db)
+        self.ingestor = ingestor
+        self.clock = clock
+
+    async def close_through(self, guild: int, through: date) -> list[DayCloseResult]:
+        """Close every open day of `guild` up to and including `through`, in order.
+
+        Days already closed are skipped (the store's record decides), so calling this twice,
+        or after a restart, changes nothing the first call did.
+        """
+        state = await self.ingestor.guild(guild)
+        async with self.ingestor.paused():
+            if state.first_day is None:
+                return []
+            start = (
+                date.fromisoformat(state.last_closed) + timedelta(days=1)
+                if state.last_closed
+                else date.fromisoformat(state.first_day)
+            )
+            if start > through:
+                return []
+            days = [day.isoformat() for day in days_between(start, through)]
+            results = await self.repo.close_days(
+                guild, days, state.config, self.clock.now().isoformat()
+            )
+            self.ingestor.day_closed(guild, days[-1])
+        for result in results:
+            log.info(
+                "guild %s closed %s: %d pairs (%d new, %d extended), %d frozen, %d broken,"
+                " %d tiers, %d tokens paid of %d owed",
+                guild, result.day, result.pairs, result.started, result.extended, result.frozen,
+                result.broken, len(result.tiers), result.paid, result.owed,
+            )
+        return results
+
+    async def catch_up(self) -> list[DayCloseResult]:
+        """Close, for every known guild, each day that has ended by the clock's now."""
+        now = self.clock.now()
+        results = []
+        for state in self.ingestor.known_guilds():
+            yesterday = guild_day(now, state.config.zone) - timedelta(days=1)
+            results.extend(await self.close_through(state.id, yesterday))
+        return results

@@ -1,0 +1,391 @@
+"""Ingest: turn guild events into exchanges, points and index rows, aggregated in memory and
+written in batches.
+
+Why batches: one database call costs a thread hop (~0.3 ms), so one call per message would cap
+ingest near 2,000 messages/s; aggregated rows written with `executemany` go ~100 times faster.
+What is accepted stays in memory until the next flush: at most `flush_seconds` (1 s) in the
+live bot, and always before a day close and on shutdown. A crash loses at most that window; a
+clean shutdown loses nothing.
+
+Memory stays flat: the message index lives in the store, and memory holds only the unflushed
+batch, the open days' point totals and each member's cooldown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.domain.calendar import DayClock
+from bot.domain.events import DeleteEvent, GuildEvent, MemberEvent, MessageEvent, ReactionEvent
+from bot.domain.exchanges import MENTION, REACTION, REPLY, message_exchanges, reaction_target
+from bot.domain.scoring import PointValues, capped, in_cooldown, message_points
+from bot.guild_config import GuildConfig
+from bot.store.database import Database
+from bot.store.guilds import GuildRepository
+from bot.store.ingest import IngestBatch, IngestRepository
+
+log = logging.getLogger(__name__)
+
+# Positions in a message index row (see bot.store.ingest.MESSAGE_COLUMNS).
+_AUTHOR, _DAY, _HUMAN, _POINTS, _REPLY, _MENTIONS, _DELETED = 3, 5, 6, 7, 8, 9, 10
+
+
+@dataclass(slots=True)
+class IngestStats:
+    messages: int = 0
+    counted: int = 0
+    reactions: int = 0
+    deletes: int = 0
+    duplicates: int = 0
+    late: int = 0
+    """Events dated on a day already closed: logged, counted nowhere."""
+
+
+class GuildState:
+    """What ingest keeps in memory for one guild."""
+
+    __slots__ = (
+        "bots", "clock", "config", "dirty_members", "dirty_points", "exchanges", "first_day",
+        "id", "last_closed", "last_point", "open_days", "values",
+    )
+
+    def __init__(self, guild: int, config: GuildConfig, first_day: str | None,
+                 last_closed: str | None) -> None:
+        self.id = guild
+        self.config = config
+        self.clock = DayClock(config.zone)
+        self.values = PointValues(**config.points.model_dump())
+        self.first_day = first_day
+        self.last_closed = last_closed or ""
+        self.bots: set[int] = set()
+        self.last_point: dict[int, datetime] = {}
+        self.open_days: dict[str, dict[int, int]] = {}
+        self.exchanges: dict[tuple[str, int, int, str], int] = {}
+        self.dirty_points: set[tuple[str, int]] = set()
+        self.dirty_members: set[int] = set()
+
+    def is_human(self, user: int) -> bool:
+        return user not in self.bots
+
+    def day_points(self, day: str) -> dict[int, int]:
+        points = self.open_days.get(day)
+        if points is None:
+            points = self.open_days[day] = {}
+        return points
+
+
+class Ingestor:
+    """Accepts events in order, keeps the aggregates, and flushes them to the store."""
+
+    def __init__(
+        self,
+        db: Database,
+        default_config: GuildConfig,
+        *,
+        flush_rows: int = 50_000,
+        flush_seconds: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.repo = IngestRepository(db)
+        self.guilds_repo = GuildRepository(db)
+        self.default_config = default_config
+        self.flush_rows = flush_rows
+        self.flush_seconds = flush_seconds
+        self.stats = IngestStats()
+        self._monotonic = monotonic
+        self._last_flush = monotonic()
+        self._lock = asyncio.Lock()
+        self._guilds: dict[int, GuildState] = {}
+        self._pending: dict[int, list] = {}  # new index rows, not yet written
+        self._updated: dict[int, list] = {}  # stored index rows changed since (deleted)
+        self._first_days: dict[int, str] = {}
+
+    # -- guilds -----------------------------------------------------------------------------
+
+    async def guild(self, guild: int, config: GuildConfig | None = None) -> GuildState:
+        """The guild's state, registering the guild (with `config` or the default) if new."""
+        state = self._guilds.get(guild)
+        if state is not None and config is None:
+            return state
+        record = await self.guilds_repo.get(guild)
+        if record is None or config is not None:
+            await self.guilds_repo.save_config(guild, config or self.default_config)
+            record = await self.guilds_repo.get(guild)
+            assert record is not None
+        state = GuildState(guild, record.config, record.first_day, record.last_closed_day)
+        for user, is_bot, last_ms in await self.repo.members(guild):
+            if is_bot:
+                state.bots.add(user)
+            if last_ms is not None:
+                state.last_point[user] = _from_ms(last_ms)
+        for day, member, points in await self.repo.open_day_points(guild, state.last_closed):
+            state.day_points(day)[member] = points
+        previous = self._guilds.get(guild)
+        if previous is not None:
+            # Keep unflushed aggregates when the config is replaced mid-run.
+            state.open_days, state.exchanges = previous.open_days, previous.exchanges
+            state.dirty_points, state.dirty_members = previous.dirty_points, previous.dirty_members
+            state.bots |= previous.bots
+            state.last_point.update(previous.last_point)
+        self._guilds[guild] = state
+        return state
+
+    def known_guilds(self) -> list[GuildState]:
+        return list(self._guilds.values())
+
+    def day_closed(self, guild: int, day: str) -> None:
+        """The store closed `day`: events dated on or before it no longer count."""
+        state = self._guilds.get(guild)
+        if state is None:
+            return
+        state.last_closed = max(state.last_closed, day)
+        for open_day in [d for d in state.open_days if d <= day]:
+            del state.open_days[open_day]
+
+    # -- ingest -------------------------------------------------------------------------------
+
+    async def ingest(self, events: Sequence[GuildEvent]) -> None:
+        """Accept events (in time order); the store is read once for the whole sequence."""
+        async with self._lock:
+            for guild in {event.guild for event in events} - self._guilds.keys():
+                await self.guild(guild)
+            known = await self.repo.lookup_messages(self._wanted(events))
+            for event in events:
+                state = self._guilds[event.guild]
+                kind = type(event)
+                if kind is MessageEvent:
+                    self._message(event, state, known)
+                elif kind is ReactionEvent:
+                    self._reaction(event, state, known)
+                elif kind is DeleteEvent:
+                    self._delete(event, state, known)
+                else:
+                    self._member(event, state)
+
+    def _wanted(self, events: Sequence[GuildEvent]) -> list[int]:
+        """Message IDs to read from the store: the events' own (duplicates) and their targets."""
+        local = self._pending.keys() | self._updated.keys()
+        wanted = set()
+        for event in events:
+            kind = type(event)
+            if kind is MessageEvent:
+                wanted.add(event.id)
+                if event.reply_to is not None and event.reply_to_author is None:
+                    wanted.add(event.reply_to)
+            elif kind is ReactionEvent:
+                if event.message_author is None:
+                    wanted.add(event.message)
+            elif kind is DeleteEvent:
+                wanted.add(event.message)
+        return sorted(wanted - local)
+
+    def _row(self, message: int, known: dict[int, list]) -> list | None:
+        return self._pending.get(message) or self._updated.get(message) or known.get(message)
+
+    def _note_day(self, state: GuildState, day: str) -> bool:
+        """Record the guild's first day; False (and counted as late) if `day` is closed."""
+        if state.first_day is None or day < state.first_day:
+            state.first_day = day
+            self._first_days[state.id] = day
+        if day <= state.last_closed:
+            self.stats.late += 1
+            log.info("guild %s: event dated %s after that day was closed; ignored", state.id, day)
+            return False
+        return True
+
+    def _message(self, event: MessageEvent, state: GuildState, known: dict[int, list]) -> None:
+        if event.id in self._pending or event.id in known or event.id in self._updated:
+            self.stats.duplicates += 1
+            return
+        self.stats.messages += 1
+        author = event.author
+        if event.bot and author not in state.bots:
+            state.bots.add(author)
+            state.dirty_members.add(author)
+        human = author not in state.bots
+        day = state.clock.day_of(event.ts)
+        row = [event.id, state.id, event.channel, author, int(event.ts.timestamp() * 1000), day,
+               int(human), 0, None, None, 0]
+        self._pending[event.id] = row
+        if not self._note_day(state, day) or not human or event.system:
+            return
+        self.stats.counted += 1
+
+        reply_author = event.reply_to_author
+        if reply_author is None and event.reply_to is not None:
+            target = self._row(event.reply_to, known)
+            if target is not None and target[_HUMAN]:
+                reply_author = target[_AUTHOR]
+        reply_target, mention_targets = message_exchanges(
+            author, reply_author, event.mentions, state.is_human
+        )
+
+        points = state.day_points(day)
+        earned = points.get(author, 0)
+        values = state.values
+        award = 0
+        if not in_cooldown(values, event.ts, state.last_point.get(author)):
+            award = capped(
+                values,
+                message_points(values, reply_target is not None, bool(mention_targets)),
+                earned,
+            )
+            if award:
+                state.last_point[author] = event.ts
+                state.dirty_members.add(author)
+        points[author] = earned + award
+        state.dirty_points.add((day, author))
+        row[_POINTS] = award
+
+        exchanges = state.exchanges
+        if reply_target is not None:
+            row[_REPLY] = reply_target
+            key = (day, author, reply_target, REPLY)
+            exchanges[key] = exchanges.get(key, 0) + 1
+            self._took_part(state, points, day, reply_target)
+        if mention_targets:
+            row[_MENTIONS] = ",".join(map(str, mention_targets))
+            for target in mention_targets:
+                key = (day, author, target, MENTION)
+                exchanges[key] = exchanges.get(key, 0) + 1
+                self._took_part(state, points, day, target)
+
+    @staticmethod
+    def _took_part(state: GuildState, points: dict[int, int], day: str, member: int) -> None:
+        if member not in points:
+            points[member] = 0
+            state.dirty_points.add((day, member))
+
+    def _reaction(self, event: ReactionEvent, state: GuildState, known: dict[int, list]) -> None:
+        self.stats.reactions += 1
+        day = state.clock.day_of(event.ts)
+        if not self._note_day(state, day) or event.user in state.bots:
+            return
+        author, human = event.message_author, True
+        if author is None:
+            row = self._row(event.message, known)
+            if row is not None:
+                author, human = row[_AUTHOR], bool(row[_HUMAN])
+        human = human and author is not None and state.is_human(author)
+        target = reaction_target(event.user, author, human)
+        if target is None:
+            return
+        key = (day, event.user, target, REACTION)
+        state.exchanges[key] = state.exchanges.get(key, 0) + 1
+        points = state.day_points(day)
+        earned = points.get(event.user, 0)
+        points[event.user] = earned + capped(state.values, state.values.reaction, earned)
+        state.dirty_points.add((day, event.user))
+        self._took_part(state, points, day, target)
+
+    def _delete(self, event: DeleteEvent, state: GuildState, known: dict[int, list]) -> None:
+        self.stats.deletes += 1
+        day = state.clock.day_of(event.ts)
+        self._note_day(state, day)
+        row = self._row(event.message, known)
+        if row is None or row[_DELETED]:
+            return
+        row[_DELETED] = 1
+        if event.message not in self._pending:
+            self._updated[event.message] = row
+        # Rule 5: only a same-day delete takes back what the message earned.
+        if row[_DAY] != day or day <= state.last_closed:
+            return
+        author = row[_AUTHOR]
+        if row[_POINTS]:
+            points = state.day_points(day)
+            points[author] = points.get(author, 0) - row[_POINTS]
+            state.dirty_points.add((day, author))
+        exchanges = state.exchanges
+        if row[_REPLY] is not None:
+            key = (day, author, row[_REPLY], REPLY)
+            exchanges[key] = exchanges.get(key, 0) - 1
+        if row[_MENTIONS]:
+            for target in map(int, row[_MENTIONS].split(",")):
+                key = (day, author, target, MENTION)
+                exchanges[key] = exchanges.get(key, 0) - 1
+
+    def _member(self, event: MemberEvent, state: GuildState) -> None:
+        if event.bot != (event.user in state.bots):
+            if event.bot:
+                state.bots.add(event.user)
+            else:
+                state.bots.discard(event.user)
+            state.dirty_members.add(event.user)
+
+    # -- flush --------------------------------------------------------------------------------
+
+    @property
+    def unflushed(self) -> int:
+        return len(self._pending) + len(self._updated)
+
+    async def maybe_flush(self) -> None:
+        """Flush when the batch is big or the last flush is `flush_seconds` old."""
+        if self.unflushed >= self.flush_rows or (
+            self._monotonic() - self._last_flush >= self.flush_seconds
+        ):
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write everything accepted so far in one transaction."""
+        async with self._lock:
+            await self._flush()
+
+    @asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """Flush, then hold ingest back until the block ends (a day close runs inside)."""
+        async with self._lock:
+            await self._flush()
+            yield
+
+    async def _flush(self) -> None:
+        batch = self._batch()
+        if len(batch):
+            await self.repo.write(batch)
+        # Only forget what is written: a failed write keeps the batch for the next try.
+        self._pending.clear()
+        self._updated.clear()
+        self._first_days.clear()
+        for state in self._guilds.values():
+            state.exchanges.clear()
+            state.dirty_points.clear()
+            state.dirty_members.clear()
+        self._last_flush = self._monotonic()
+
+    def _batch(self) -> IngestBatch:
+        batch = IngestBatch(
+            messages=[tuple(row) for row in self._pending.values()],
+            deleted=list(self._updated),
+            first_days=list(self._first_days.items()),
+        )
+        for state in self._guilds.values():
+            gid = state.id
+            batch.exchanges.extend(
+                (gid, day, src, dst, kind, delta)
+                for (day, src, dst, kind), delta in state.exchanges.items()
+                if delta
+            )
+            batch.member_days.extend(
+                (gid, day, member, state.open_days[day][member])
+                for day, member in state.dirty_points
+                if day in state.open_days
+            )
+            batch.members.extend(
+                (gid, user, int(user in state.bots), _to_ms(state.last_point.get(user)))
+                for user in state.dirty_members
+            )
+        return batch
+
+
+def _to_ms(instant: datetime | None) -> int | None:
+    return None if instant is None else int(instant.timestamp() * 1000)
+
+
+def _from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)

@@ -1,0 +1,290 @@
+"""The day close as set-based SQL over a guild's pairs of the day and its live streaks.
+
+Each call closes consecutive days in order inside one transaction, and each day writes its
+`day_closes` row in that transaction: a close that already happened is never repeated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import aiosqlite
+import orjson
+
+from bot.domain.ledger import TREASURY, available_for_day, pro_rata
+from bot.guild_config import GuildConfig
+from bot.store.database import Database
+
+
+class DayOrderError(RuntimeError):
+    """A close was asked for out of order: days close one after the other, none skipped."""
+
+
+@dataclass(slots=True)
+class DayCloseResult:
+    guild: int
+    day: str
+    pairs: int = 0
+    started: int = 0
+    extended: int = 0
+    frozen: int = 0
+    broken: int = 0
+    tiers: list[tuple[int, int, str]] = field(default_factory=list)
+    paid: int = 0
+    owed: int = 0
+
+    @property
+    def scaled(self) -> bool:
+        return self.paid < self.owed
+
+
+def _next_day(day: str) -> str:
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+
+
+class DayCloseRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def close_days(
+        self, guild: int, days: list[str], config: GuildConfig, closed_at: str
+    ) -> list[DayCloseResult]:
+        """Close `days` (consecutive, starting right after the guild's last closed day)."""
+        if not days:
+            return []
+        results = []
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT first_day, last_closed_day FROM guilds WHERE id = ?", (guild,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None or row[0] is None:
+                raise DayOrderError(f"guild {guild} has no first day yet: nothing to close")
+            first_day, last_closed = row
+            expected = _next_day(last_closed) if last_closed else first_day
+            if days[0] != expected:
+                raise DayOrderError(f"guild {guild}: next day to close is {expected}, not {days[0]}")
+            await self._load_tiers(conn, config)
+            active = await self._active_days(conn, guild, days[0], days[-1])
+            live = await self._has_live_streaks(conn, guild)
+            idle: list[str] = []
+            for day in days:
+                if not live and day not in active:
+                    idle.append(day)
+                    continue
+                await self._record_idle(conn, guild, idle, closed_at)
+                idle = []
+                results.append(await self._close_one(conn, guild, day, config, closed_at))
+                live = await self._has_live_streaks(conn, guild)
+            await self._record_idle(conn, guild, idle, closed_at)
+            await conn.execute(
+                "UPDATE guilds SET last_closed_day = ? WHERE id = ?", (days[-1], guild)
+            )
+        return results
+
+    async def _close_one(
+        self, conn: aiosqlite.Connection, guild: int, day: str, config: GuildConfig, closed_at: str
+    ) -> DayCloseResult:
+        result = DayCloseResult(guild, day)
+        await conn.execute("DELETE FROM close_pairs")
+        await conn.execute("DELETE FROM close_reached")
+        await conn.execute("DELETE FROM close_payments")
+
+        # Rule 6: pairs whose counted exchanges of the day go both ways (or one, if allowed).
+        cursor = await conn.execute(
+            "INSERT INTO close_pairs (a, b)"
+            " SELECT min(src, dst), max(src, dst) FROM exchanges"
+            " WHERE guild = ? AND day = ? AND count > 0"
+            "   AND kind IN (SELECT value FROM json_each(?))"
+            " GROUP BY 1, 2 HAVING count(DISTINCT src) >= ?",
+            (
+                guild,
+                day,
+                orjson.dumps(list(config.streaks.count)).decode(),
+                2 if config.streaks.require_mutual else 1,
+            ),
+        )
+        result.pairs = cursor.rowcount
+
+        # Rule 7, qualifying pairs: extend a live streak, or start a new run.
+        async with conn.execute(
+            "SELECT count(*) FROM close_pairs p JOIN streaks s"
+            " ON s.guild = ? AND s.a = p.a AND s.b = p.b AND s.current > 0",
+            (guild,),
+        ) as counted:
+            result.extended = (await counted.fetchone())[0]
+        result.started = result.pairs - result.extended
+        await conn.execute(
+            "INSERT INTO streaks (guild, a, b, current, best, last_day, freezes, run_start)"
+            " SELECT ?1, a, b, 1, 1, ?2, 0, ?2 FROM close_pairs WHERE true"
+            " ON CONFLICT (guild, a, b) DO UPDATE SET"
+            "   current = CASE WHEN current > 0 THEN current + 1 ELSE 1 END,"
+            "   best = max(best, CASE WHEN current > 0 THEN current + 1 ELSE 1 END),"
+            "   run_start = CASE WHEN current > 0 THEN run_start ELSE ?2 END,"
+            "   last_day = ?2",
+            (guild, day),
+        )
+
+        # Rule 7, live pairs that did not qualify: break those without a freeze, then spend one.
+        cursor = await conn.execute(
+            "UPDATE streaks SET current = 0"
+            " WHERE guild = ? AND current > 0 AND last_day < ? AND freezes = 0",
+            (guild, day),
+        )
+        result.broken = cursor.rowcount
+        cursor = await conn.execute(
+            "UPDATE streaks SET freezes = freezes - 1"
+            " WHERE guild = ? AND current > 0 AND last_day < ?",
+            (guild, day),
+        )
+        result.frozen = cursor.rowcount
+
+        await self._reward_tiers(conn, guild, day, config, result)
+        await self._pay(conn, guild, day, config, closed_at, result)
+        await conn.execute(
+            "INSERT INTO day_closes (guild, day, closed_at, pairs, paid) VALUES (?, ?, ?, ?, ?)",
+            (guild, day, closed_at, result.pairs, result.paid),
+        )
+        return result
+
+    async def _reward_tiers(
+        self, conn: aiosqlite.Connection, guild: int, day: str, config: GuildConfig,
+        result: DayCloseResult,
+    ) -> None:
+        """Rule 8: tiers whose `days` the pair's run reached today, once per run."""
+        await conn.execute(
+            "INSERT INTO close_reached (a, b, tier, run_start)"
+            " SELECT s.a, s.b, t.name, s.run_start FROM streaks s JOIN close_tiers t"
+            "   ON t.days = s.current"
+            " WHERE s.guild = ?1 AND s.last_day = ?2 AND s.current > 0"
+            "   AND NOT EXISTS (SELECT 1 FROM tier_rewards r WHERE r.guild = ?1 AND r.a = s.a"
+            "     AND r.b = s.b AND r.tier = t.name AND r.run_start = s.run_start)",
+            (guild, day),
+        )
+        async with conn.execute("SELECT a, b, tier FROM close_reached ORDER BY a, b") as cursor:
+            result.tiers = [tuple(row) for row in await cursor.fetchall()]
+        if not result.tiers:
+            return
+        await conn.execute(
+            "INSERT INTO tier_rewards (guild, a, b, tier, run_start, day)"
+            " SELECT ?, a, b, tier, run_start, ? FROM close_reached",
+            (guild, day),
+        )
+        await conn.execute(
+            "INSERT OR IGNORE INTO member_badges (guild, member, tier, day)"
+            " SELECT ?1, a, tier, ?2 FROM close_reached UNION ALL"
+            " SELECT ?1, b, tier, ?2 FROM close_reached",
+            (guild, day),
+        )
+        await conn.execute(
+            "UPDATE streaks SET freezes = min(?3, freezes + (SELECT sum(t.freezes)"
+            "   FROM close_reached r JOIN close_tiers t ON t.name = r.tier"
+            "   WHERE r.a = streaks.a AND r.b = streaks.b))"
+            " WHERE guild = ?1 AND last_day = ?2 AND current > 0 AND (a, b) IN ("
+            "   SELECT r.a, r.b FROM close_reached r JOIN close_tiers t ON t.name = r.tier"
+            "   WHERE t.freezes > 0)",
+            (guild, day, config.streaks.max_freezes),
+        )
+
+    async def _pay(
+        self, conn: aiosqlite.Connection, guild: int, day: str, config: GuildConfig,
+        closed_at: str, result: DayCloseResult,
+    ) -> None:
+        """Rule 10: the day's points and tier tokens, paid from the treasury, pro rata if short."""
+        per_point = config.tokens.per_point_fraction
+        prefix = f"{guild}:{day}:"
+        await conn.execute(
+            "INSERT INTO close_payments (member, amount, key, reason)"
+            " SELECT member, points * ? / ?, 'points:' || ? || member, 'points'"
+            " FROM member_days WHERE guild = ? AND day = ? AND points > 0",
+            (per_point.numerator, per_point.denominator, prefix, guild, day),
+        )
+        await conn.execute(
+            "INSERT INTO close_payments (member, amount, key, reason)"
+            " SELECT m.member, t.tokens,"
+            "   'tier:' || ?1 || r.a || '-' || r.b || ':' || r.tier || ':' || m.member, 'tier'"
+            " FROM close_reached r JOIN close_tiers t ON t.name = r.tier"
+            " JOIN (SELECT a AS pa, b AS pb, a AS member FROM close_reached"
+            "       UNION SELECT a, b, b FROM close_reached) m ON m.pa = r.a AND m.pb = r.b"
+            " WHERE t.tokens > 0",
+            (prefix,),
+        )
+        async with conn.execute("SELECT coalesce(sum(amount), 0) FROM close_payments") as cursor:
+            result.owed = (await cursor.fetchone())[0]
+        if result.owed == 0:
+            return
+        async with conn.execute(
+            "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, TREASURY)
+        ) as cursor:
+            row = await cursor.fetchone()
+        available = available_for_day(row[0] if row else 0, config.tokens.daily_budget)
+        if result.owed > available:
+            async with conn.execute(
+                "SELECT member, amount, key, reason FROM close_payments ORDER BY rowid"
+            ) as cursor:
+                payments = await cursor.fetchall()
+            scaled = pro_rata([amount for _, amount, _, _ in payments], available)
+            await conn.execute("DELETE FROM close_payments")
+            await conn.executemany(
+                "INSERT INTO close_payments (member, amount, key, reason) VALUES (?, ?, ?, ?)",
+                [(m, paid, key, why) for (m, _, key, why), paid in zip(payments, scaled, strict=True)],
+            )
+        await conn.execute(
+            "INSERT INTO ledger (guild, key, source, target, amount, reason, day, created_at)"
+            " SELECT ?, key, ?, member, amount, reason, ?, ? FROM close_payments WHERE amount > 0",
+            (guild, TREASURY, day, closed_at),
+        )
+        async with conn.execute(
+            "SELECT coalesce(sum(amount), 0) FROM close_payments WHERE amount > 0"
+        ) as cursor:
+            result.paid = (await cursor.fetchone())[0]
+        if result.paid == 0:
+            return
+        await conn.execute(
+            "INSERT INTO balances (guild, account, balance)"
+            " SELECT ?, member, sum(amount) FROM close_payments WHERE amount > 0"
+            " GROUP BY member ORDER BY member"
+            " ON CONFLICT (guild, account) DO UPDATE SET balance = balance + excluded.balance",
+            (guild,),
+        )
+        await conn.execute(
+            "UPDATE balances SET balance = balance - ? WHERE guild = ? AND account = ?",
+            (result.paid, guild, TREASURY),
+        )
+
+    async def _load_tiers(self, conn: aiosqlite.Connection, config: GuildConfig) -> None:
+        await conn.execute("DELETE FROM close_tiers")
+        await conn.executemany(
+            "INSERT INTO close_tiers (name, days, tokens, freezes, ord) VALUES (?, ?, ?, ?, ?)",
+            [
+                (tier.name, tier.days, tier.tokens, tier.freezes, n)
+                for n, tier in enumerate(config.tiers_by_days)
+            ],
+        )
+
+    async def _active_days(
+        self, conn: aiosqlite.Connection, guild: int, first: str, last: str
+    ) -> set[str]:
+        async with conn.execute(
+            "SELECT DISTINCT day FROM member_days WHERE guild = ? AND day BETWEEN ? AND ?",
+            (guild, first, last),
+        ) as cursor:
+            return {row[0] for row in await cursor.fetchall()}
+
+    async def _has_live_streaks(self, conn: aiosqlite.Connection, guild: int) -> bool:
+        async with conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM streaks WHERE guild = ? AND current > 0)", (guild,)
+        ) as cursor:
+            return bool((await cursor.fetchone())[0])
+
+    async def _record_idle(
+        self, conn: aiosqlite.Connection, guild: int, days: list[str], closed_at: str
+    ) -> None:
+        """Days with no activity and no live streak: nothing changes but the record."""
+        if days:
+            await conn.executemany(
+                "INSERT INTO day_closes (guild, day, closed_at, pairs, paid)"
+                " VALUES (?, ?, ?, 0, 0)",
+                [(guild, day, closed_at) for day in days],
+            )

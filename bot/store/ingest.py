@@ -1,0 +1,107 @@
+"""Writes of the ingest pipeline: the message index and the day's aggregates, in batches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import orjson
+
+from bot.store.database import Database
+
+# Column order of a message index row, shared with the ingest service.
+MESSAGE_COLUMNS = (
+    "id, guild, channel, author, ts_ms, day, human, points, reply_target, mention_targets, deleted"
+)
+
+
+@dataclass(slots=True)
+class IngestBatch:
+    """Everything accepted since the last flush, already aggregated."""
+
+    messages: list[tuple] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
+    exchanges: list[tuple[int, str, int, int, str, int]] = field(default_factory=list)
+    member_days: list[tuple[int, str, int, int]] = field(default_factory=list)
+    members: list[tuple[int, int, int, int | None]] = field(default_factory=list)
+    first_days: list[tuple[int, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return (
+            len(self.messages)
+            + len(self.deleted)
+            + len(self.exchanges)
+            + len(self.member_days)
+            + len(self.members)
+            + len(self.first_days)
+        )
+
+
+class IngestRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def lookup_messages(self, ids: list[int]) -> dict[int, list]:
+        """Index rows of these message IDs (those that exist), in one query."""
+        if not ids:
+            return {}
+        async with self.db.connection.execute(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN (SELECT value FROM json_each(?))",
+            (orjson.dumps(ids).decode(),),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {row[0]: list(row) for row in rows}
+
+    async def members(self, guild: int) -> list[tuple[int, bool, int | None]]:
+        async with self.db.connection.execute(
+            "SELECT user, is_bot, last_point_ms FROM members WHERE guild = ?", (guild,)
+        ) as cursor:
+            return [(user, bool(is_bot), ms) for user, is_bot, ms in await cursor.fetchall()]
+
+    async def open_day_points(self, guild: int, after_day: str) -> list[tuple[str, int, int]]:
+        """(day, member, points) of the days after `after_day`: the days still open."""
+        async with self.db.connection.execute(
+            "SELECT day, member, points FROM member_days WHERE guild = ? AND day > ?",
+            (guild, after_day),
+        ) as cursor:
+            return list(await cursor.fetchall())
+
+    async def write(self, batch: IngestBatch) -> None:
+        """Write one batch in one transaction: all of it or nothing."""
+        async with self.db.transaction() as conn:
+            if batch.first_days:
+                await conn.executemany(
+                    "UPDATE guilds SET first_day = ?2"
+                    " WHERE id = ?1 AND (first_day IS NULL OR first_day > ?2)",
+                    batch.first_days,
+                )
+            if batch.members:
+                await conn.executemany(
+                    "INSERT INTO members (guild, user, is_bot, last_point_ms) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (guild, user) DO UPDATE SET is_bot = excluded.is_bot,"
+                    " last_point_ms = coalesce(excluded.last_point_ms, last_point_ms)",
+                    batch.members,
+                )
+            if batch.messages:
+                await conn.executemany(
+                    f"INSERT OR IGNORE INTO messages ({MESSAGE_COLUMNS})"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    batch.messages,
+                )
+            if batch.deleted:
+                await conn.executemany(
+                    "UPDATE messages SET deleted = 1 WHERE id = ?", [(i,) for i in batch.deleted]
+                )
+            if batch.exchanges:
+                await conn.executemany(
+                    "INSERT INTO exchanges (guild, day, src, dst, kind, count)"
+                    " VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (guild, day, src, dst, kind)"
+                    " DO UPDATE SET count = count + excluded.count",
+                    batch.exchanges,
+                )
+            if batch.member_days:
+                await conn.executemany(
+                    "INSERT INTO member_days (guild, day, member, points) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (guild, day, member) DO UPDATE SET points = excluded.points",
+                    batch.member_days,
+                )

@@ -1,0 +1,127 @@
+"""The token ledger: append-only entries with idempotency keys, and the balances they imply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.domain.ledger import TREASURY
+from bot.store.database import Database
+
+
+class InsufficientFunds(ValueError):
+    """A movement would take an account below zero; nothing was written."""
+
+
+@dataclass(slots=True, frozen=True)
+class LedgerTotals:
+    funded: int
+    """Net tokens that entered the guild from outside (funding minus withdrawals)."""
+    held: int
+    """Tokens in the treasury and all member accounts together."""
+    mismatched_accounts: int
+    """Accounts whose balance differs from the sum of their entries (always 0)."""
+
+
+class LedgerRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def move(
+        self,
+        guild: int,
+        *,
+        key: str,
+        source: int | None,
+        target: int | None,
+        amount: int,
+        reason: str,
+        day: str | None,
+        at: str,
+    ) -> bool:
+        """Move `amount` between accounts (None = outside). False if `key` was already used."""
+        if amount <= 0:
+            raise ValueError("amount must be positive")
+        async with self.db.transaction() as conn:
+            return await self.move_in(
+                conn, guild, key=key, source=source, target=target, amount=amount,
+                reason=reason, day=day, at=at,
+            )
+
+    async def move_in(
+        self,
+        conn: aiosqlite.Connection,
+        guild: int,
+        *,
+        key: str,
+        source: int | None,
+        target: int | None,
+        amount: int,
+        reason: str,
+        day: str | None,
+        at: str,
+    ) -> bool:
+        """`move` inside a transaction the caller holds."""
+        async with conn.execute("SELECT 1 FROM ledger WHERE key = ?", (key,)) as cursor:
+            if await cursor.fetchone():
+                return False
+        if source is not None:
+            async with conn.execute(
+                "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, source)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if (row[0] if row else 0) < amount:
+                raise InsufficientFunds(f"account {source} holds less than {amount}")
+            await conn.execute(
+                "UPDATE balances SET balance = balance - ? WHERE guild = ? AND account = ?",
+                (amount, guild, source),
+            )
+        if target is not None:
+            await conn.execute(
+                "INSERT INTO balances (guild, account, balance) VALUES (?, ?, ?)"
+                " ON CONFLICT (guild, account) DO UPDATE SET balance = balance + excluded.balance",
+                (guild, target, amount),
+            )
+        await conn.execute(
+            "INSERT INTO ledger (guild, key, source, target, amount, reason, day, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (guild, key, source, target, amount, reason, day, at),
+        )
+        return True
+
+    async def balance(self, guild: int, account: int) -> int:
+        async with self.db.connection.execute(
+            "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, account)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else 0
+
+    async def treasury(self, guild: int) -> int:
+        return await self.balance(guild, TREASURY)
+
+    async def totals(self, guild: int) -> LedgerTotals:
+        """What conservation is checked against: funded == held, every balance == its entries."""
+        conn = self.db.connection
+        async with conn.execute(
+            "SELECT coalesce(sum(CASE WHEN source IS NULL THEN amount ELSE 0 END), 0)"
+            "     - coalesce(sum(CASE WHEN target IS NULL THEN amount ELSE 0 END), 0)"
+            " FROM ledger WHERE guild = ?",
+            (guild,),
+        ) as cursor:
+            funded = (await cursor.fetchone())[0]
+        async with conn.execute(
+            "SELECT coalesce(sum(balance), 0) FROM balances WHERE guild = ?", (guild,)
+        ) as cursor:
+            held = (await cursor.fetchone())[0]
+        async with conn.execute(
+            # Per account, entries in minus entries out minus balance must be zero.
+            "SELECT count(*) FROM (SELECT account, sum(amount) AS diff FROM ("
+            "  SELECT target AS account, amount FROM ledger WHERE guild = ?1 AND target IS NOT NULL"
+            "  UNION ALL SELECT source, -amount FROM ledger WHERE guild = ?1 AND source IS NOT NULL"
+            "  UNION ALL SELECT account, -balance FROM balances WHERE guild = ?1"
+            ") GROUP BY account HAVING diff != 0)",
+            (guild,),
+        ) as cursor:
+            mismatched = (await cursor.fetchone())[0]
+        return LedgerTotals(funded, held, mismatched)
