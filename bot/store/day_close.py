@@ -72,6 +72,7 @@ class DayCloseRepository:
             for day in days:
                 if not live and day not in active:
                     idle.append(day)
+                    results.append(DayCloseResult(guild, day))
                     continue
                 await self._record_idle(conn, guild, idle, closed_at)
                 idle = []
