@@ -70,13 +70,20 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_INPUT
     total = sum(path.stat().st_size for path in args.files if path.is_file())
     progress = Progress(
-        TextColumn("replay"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-        TimeRemainingColumn(), console=err, transient=True,
+        TextColumn("replay"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
         disable=args.json or total < _PROGRESS_MIN_BYTES,
     )
     task = progress.add_task("replay", total=total or 1)
     replay = Replay(
-        args.files, config, until=args.until, db_path=args.db,
+        args.files,
+        config,
+        until=args.until,
+        db_path=args.db,
         on_progress=lambda done, all_: progress.update(task, completed=done, total=all_),
     )
     try:
@@ -116,8 +123,9 @@ def _print_summary(console: Console, result: ReplayResult, db: Path | None) -> N
             table.add_column(column, justify="left" if column == "pair" else "right")
         for s in streaks:
             flame = "🔥 " if s.current else "   "
-            table.add_row(f"{flame}{s.a} & {s.b}", str(s.current), str(s.best), s.last_day,
-                          str(s.freezes))
+            table.add_row(
+                f"{flame}{s.a} & {s.b}", str(s.current), str(s.best), s.last_day, str(s.freezes)
+            )
         console.print(table)
         members = sorted(guild.members, key=lambda m: (-m.tokens, -m.points, m.id))[:10]
         table = Table(title="Top members", title_justify="left")

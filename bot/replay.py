@@ -205,8 +205,14 @@ class Replay:
 class _Driver:
     """The simulated clock: which guild's midnight comes next, and closing it."""
 
-    def __init__(self, ingestor: Ingestor, closer: DayCloser, treasury: TreasuryService,
-                 clock: ManualClock, config: GuildConfig) -> None:
+    def __init__(
+        self,
+        ingestor: Ingestor,
+        closer: DayCloser,
+        treasury: TreasuryService,
+        clock: ManualClock,
+        config: GuildConfig,
+    ) -> None:
         self.ingestor, self.closer, self.treasury = ingestor, closer, treasury
         self.clock, self.config = clock, config
         self.registered: set[int] = set()
@@ -254,9 +260,7 @@ class _Driver:
 
 def _merged(sources: list[Source]) -> Iterator[GuildEvent]:
     """All files' events in time order (ties keep file order, then line order)."""
-    streams = [
-        ((event.ts, n, event) for event in read(source)) for n, source in enumerate(sources)
-    ]
+    streams = [((event.ts, n, event) for event in read(source)) for n, source in enumerate(sources)]
     for _, _, event in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
         yield event
 

@@ -27,9 +27,9 @@ def message_exchanges(
         reply_target = reply_author
     mention_targets: list[int] = []
     for target in mentions:
-        if target != author and target != reply_target and target not in mention_targets:
-            if is_human(target):
-                mention_targets.append(target)
+        duplicate = target in (author, reply_target) or target in mention_targets
+        if not duplicate and is_human(target):
+            mention_targets.append(target)
     return reply_target, tuple(mention_targets)
 
 

@@ -267,7 +267,9 @@ def _read_dce(source: Source) -> Iterator[tuple[GuildEvent, str]]:
                 source.consumed = handle.tell()
                 where = f"messages[{number}]"
                 try:
-                    yield from ((event, where) for event in _dce_events(message, guild_id, channel_id))
+                    yield from (
+                        (event, where) for event in _dce_events(message, guild_id, channel_id)
+                    )
                 except (_Bad, KeyError, TypeError, AttributeError) as error:
                     raise InputError(path, where, _dce_problem(error)) from None
         except ijson.JSONError as error:

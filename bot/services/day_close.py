@@ -46,8 +46,16 @@ class DayCloser:
             log.info(
                 "guild %s closed %s: %d pairs (%d new, %d extended), %d frozen, %d broken,"
                 " %d tiers, %d tokens paid of %d owed",
-                guild, result.day, result.pairs, result.started, result.extended, result.frozen,
-                result.broken, len(result.tiers), result.paid, result.owed,
+                guild,
+                result.day,
+                result.pairs,
+                result.started,
+                result.extended,
+                result.frozen,
+                result.broken,
+                len(result.tiers),
+                result.paid,
+                result.owed,
             )
         return results
 

@@ -51,12 +51,23 @@ class GuildState:
     """What ingest keeps in memory for one guild."""
 
     __slots__ = (
-        "bots", "clock", "config", "dirty_members", "dirty_points", "exchanges", "first_day",
-        "id", "last_closed", "last_point", "open_days", "values",
+        "bots",
+        "clock",
+        "config",
+        "dirty_members",
+        "dirty_points",
+        "exchanges",
+        "first_day",
+        "id",
+        "last_closed",
+        "last_point",
+        "open_days",
+        "values",
     )
 
-    def __init__(self, guild: int, config: GuildConfig, first_day: str | None,
-                 last_closed: str | None) -> None:
+    def __init__(
+        self, guild: int, config: GuildConfig, first_day: str | None, last_closed: str | None
+    ) -> None:
         self.id = guild
         self.config = config
         self.clock = DayClock(config.zone)
@@ -210,8 +221,19 @@ class Ingestor:
             state.dirty_members.add(author)
         human = author not in state.bots
         day = state.clock.day_of(event.ts)
-        row = [event.id, state.id, event.channel, author, int(event.ts.timestamp() * 1000), day,
-               int(human), 0, None, None, 0]
+        row = [
+            event.id,
+            state.id,
+            event.channel,
+            author,
+            int(event.ts.timestamp() * 1000),
+            day,
+            int(human),
+            0,
+            None,
+            None,
+            0,
+        ]
         self._pending[event.id] = row
         if not self._note_day(state, day) or not human or event.system:
             return
@@ -323,7 +345,16 @@ class Ingestor:
 
     @property
     def unflushed(self) -> int:
-        return len(self._pending) + len(self._updated)
+        """How many rows the next flush would write (roughly)."""
+        return (
+            len(self._pending)
+            + len(self._updated)
+            + len(self._first_days)
+            + sum(
+                len(s.exchanges) + len(s.dirty_points) + len(s.dirty_members)
+                for s in self._guilds.values()
+            )
+        )
 
     async def maybe_flush(self) -> None:
         """Flush when the batch is big or the last flush is `flush_seconds` old."""
@@ -331,6 +362,13 @@ class Ingestor:
             self._monotonic() - self._last_flush >= self.flush_seconds
         ):
             await self.flush()
+
+    async def flush_periodically(self) -> None:
+        """Run until cancelled: flush every `flush_seconds` (the live bot's crash window)."""
+        while True:
+            await asyncio.sleep(self.flush_seconds)
+            if self.unflushed:
+                await self.flush()
 
     async def flush(self) -> None:
         """Write everything accepted so far in one transaction."""

@@ -18,8 +18,14 @@ class TreasuryService:
         if amount <= 0:
             return False
         return await self.ledger.move(
-            guild, key=key, source=None, target=TREASURY, amount=amount, reason=reason,
-            day=None, at=self.clock.now().isoformat(),
+            guild,
+            key=key,
+            source=None,
+            target=TREASURY,
+            amount=amount,
+            reason=reason,
+            day=None,
+            at=self.clock.now().isoformat(),
         )
 
     async def balance(self, guild: int) -> int:

@@ -1,4 +1,4 @@
-"""One aiosqlite connection in WAL mode, numbered forward-only migrations, serialized transactions."""
+"""One aiosqlite connection (WAL), numbered forward-only migrations, serialized transactions."""
 
 from __future__ import annotations
 
@@ -129,4 +129,3 @@ def _statements(script: str) -> list[str]:
     if buffer:
         statements.append("\n".join(buffer))
     return statements
-

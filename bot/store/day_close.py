@@ -64,7 +64,9 @@ class DayCloseRepository:
             first_day, last_closed = row
             expected = _next_day(last_closed) if last_closed else first_day
             if days[0] != expected:
-                raise DayOrderError(f"guild {guild}: next day to close is {expected}, not {days[0]}")
+                raise DayOrderError(
+                    f"guild {guild}: next day to close is {expected}, not {days[0]}"
+                )
             await self._load_tiers(conn, config)
             active = await self._active_days(conn, guild, days[0], days[-1])
             live = await self._has_live_streaks(conn, guild)
@@ -150,7 +152,11 @@ class DayCloseRepository:
         return result
 
     async def _reward_tiers(
-        self, conn: aiosqlite.Connection, guild: int, day: str, config: GuildConfig,
+        self,
+        conn: aiosqlite.Connection,
+        guild: int,
+        day: str,
+        config: GuildConfig,
         result: DayCloseResult,
     ) -> None:
         """Rule 8: tiers whose `days` the pair's run reached today, once per run."""
@@ -189,8 +195,13 @@ class DayCloseRepository:
         )
 
     async def _pay(
-        self, conn: aiosqlite.Connection, guild: int, day: str, config: GuildConfig,
-        closed_at: str, result: DayCloseResult,
+        self,
+        conn: aiosqlite.Connection,
+        guild: int,
+        day: str,
+        config: GuildConfig,
+        closed_at: str,
+        result: DayCloseResult,
     ) -> None:
         """Rule 10: the day's points and tier tokens, paid from the treasury, pro rata if short."""
         per_point = config.tokens.per_point_fraction
@@ -229,7 +240,10 @@ class DayCloseRepository:
             await conn.execute("DELETE FROM close_payments")
             await conn.executemany(
                 "INSERT INTO close_payments (member, amount, key, reason) VALUES (?, ?, ?, ?)",
-                [(m, paid, key, why) for (m, _, key, why), paid in zip(payments, scaled, strict=True)],
+                [
+                    (m, paid, key, why)
+                    for (m, _, key, why), paid in zip(payments, scaled, strict=True)
+                ],
             )
         await conn.execute(
             "INSERT INTO ledger (guild, key, source, target, amount, reason, day, created_at)"

@@ -45,8 +45,15 @@ class LedgerRepository:
             raise ValueError("amount must be positive")
         async with self.db.transaction() as conn:
             return await self.move_in(
-                conn, guild, key=key, source=source, target=target, amount=amount,
-                reason=reason, day=day, at=at,
+                conn,
+                guild,
+                key=key,
+                source=source,
+                target=target,
+                amount=amount,
+                reason=reason,
+                day=day,
+                at=at,
             )
 
     async def move_in(
