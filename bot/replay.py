@@ -131,6 +131,8 @@ class Replay:
         treasury = TreasuryService(db, clock)
         driver = _Driver(ingestor, closer, treasury, clock, self.config)
         result = ReplayResult(guilds=[], stats=ingestor.stats)
+        for record in await ingestor.guilds_repo.all():  # continuing an existing database
+            await driver.register(record.id, None)
 
         for source in sources:
             members = initial_members(source)
@@ -223,7 +225,8 @@ class _Driver:
         self.tiers: list[tuple[int, int, int, str, str]] = []
 
     async def register(self, guild: int, ts: datetime | None) -> None:
-        """First sight of a guild: apply the replay's config, fund its treasury once."""
+        """First sight of a guild: apply the replay's config, fund its treasury once, and
+        schedule its next midnight (right after its last closed day, if it has one)."""
         if guild not in self.registered:
             self.registered.add(guild)
             state = await self.ingestor.guild(guild, self.config)
@@ -231,13 +234,17 @@ class _Driver:
             await self.treasury.fund(
                 guild, self.config.tokens.treasury, key=f"fund:replay:{guild}", reason="fund"
             )
-        if ts is not None and guild not in self.scheduled:
-            self.scheduled.add(guild)
-            state = await self.ingestor.guild(guild)
+        if guild in self.scheduled:
+            return
+        state = await self.ingestor.guild(guild)
+        if state.last_closed:
+            day = date.fromisoformat(state.last_closed) + timedelta(days=1)
+        elif ts is not None:
             day = guild_day(ts, state.config.zone)
-            if state.last_closed:
-                day = min(day, date.fromisoformat(state.last_closed) + timedelta(days=1))
-            heapq.heappush(self._midnights, (day_end(day, state.config.zone), guild))
+        else:
+            return
+        self.scheduled.add(guild)
+        heapq.heappush(self._midnights, (day_end(day, state.config.zone), guild))
 
     def due(self, ts: datetime) -> bool:
         return bool(self._midnights) and self._midnights[0][0] <= ts

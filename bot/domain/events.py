@@ -1,4 +1,8 @@
-"""What happened in a guild, as plain values: the common input of live ingest and `replay`."""
+"""What happened in a guild, as plain values: the common input of live ingest and `replay`.
+
+Events are treated as immutable. They are not `frozen` dataclasses only because freezing makes
+construction several times slower, and replay builds millions of them.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class MessageEvent:
     """A message was sent. `system` covers every non-default message type (joins, pins...)."""
 
@@ -23,7 +27,7 @@ class MessageEvent:
     content: str | None = None
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class ReactionEvent:
     """`user` reacted to `message`; `message_author` when the source knows it."""
 
@@ -35,7 +39,7 @@ class ReactionEvent:
     message_author: int | None = None
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class DeleteEvent:
     guild: int
     channel: int
@@ -43,7 +47,7 @@ class DeleteEvent:
     ts: datetime
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class MemberEvent:
     """A member is known to the guild (and whether it is a bot); `ts` None = from the start."""
 

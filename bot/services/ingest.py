@@ -33,7 +33,7 @@ from bot.store.ingest import IngestBatch, IngestRepository
 log = logging.getLogger(__name__)
 
 # Positions in a message index row (see bot.store.ingest.MESSAGE_COLUMNS).
-_AUTHOR, _DAY, _HUMAN, _POINTS, _REPLY, _MENTIONS, _DELETED = 3, 5, 6, 7, 8, 9, 10
+_AUTHOR, _DAY, _HUMAN, _POINTS, _REPLY, _MENTIONS, _DELETED = 2, 3, 4, 5, 6, 7, 8
 
 
 @dataclass(slots=True)
@@ -221,19 +221,7 @@ class Ingestor:
             state.dirty_members.add(author)
         human = author not in state.bots
         day = state.clock.day_of(event.ts)
-        row = [
-            event.id,
-            state.id,
-            event.channel,
-            author,
-            int(event.ts.timestamp() * 1000),
-            day,
-            int(human),
-            0,
-            None,
-            None,
-            0,
-        ]
+        row = [event.id, state.id, author, day, int(human), 0, None, None, 0]
         self._pending[event.id] = row
         if not self._note_day(state, day) or not human or event.system:
             return

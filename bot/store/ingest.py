@@ -9,9 +9,7 @@ import orjson
 from bot.store.database import Database
 
 # Column order of a message index row, shared with the ingest service.
-MESSAGE_COLUMNS = (
-    "id, guild, channel, author, ts_ms, day, human, points, reply_target, mention_targets, deleted"
-)
+MESSAGE_COLUMNS = "id, guild, author, day, human, points, reply_target, mention_targets, deleted"
 
 
 @dataclass(slots=True)
@@ -84,7 +82,7 @@ class IngestRepository:
             if batch.messages:
                 await conn.executemany(
                     f"INSERT OR IGNORE INTO messages ({MESSAGE_COLUMNS})"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     batch.messages,
                 )
             if batch.deleted:

@@ -17,14 +17,13 @@ CREATE TABLE members (
     PRIMARY KEY (guild, user)
 ) WITHOUT ROWID;
 
--- The message index: what replies, reactions and deletes need to know about earlier messages.
+-- The message index: what replies, reactions and deletes need to know about earlier messages,
+-- and nothing more (one row per message: the lean row keeps ingest fast).
 CREATE TABLE messages (
     id              INTEGER PRIMARY KEY,
     guild           INTEGER NOT NULL REFERENCES guilds (id),
-    channel         INTEGER NOT NULL,
     author          INTEGER NOT NULL,
-    ts_ms           INTEGER NOT NULL,
-    day             TEXT    NOT NULL,
+    day             TEXT    NOT NULL,           -- the guild day it was sent
     human           INTEGER NOT NULL,
     points          INTEGER NOT NULL DEFAULT 0, -- points it earned its author
     reply_target    INTEGER,                    -- the human it replied to, fixed on arrival
