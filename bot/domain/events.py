@@ -25,6 +25,9 @@ class MessageEvent:
     bot: bool = False
     system: bool = False
     content: str | None = None
+    reactors: tuple[int, ...] = ()
+    """Reactions already on the message (one user per emoji), as exports record them: they
+    count once with the message, and not again if the same message is read twice."""
 
 
 @dataclass(slots=True)

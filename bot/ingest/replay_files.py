@@ -121,6 +121,8 @@ def read(source: Source) -> Iterator[GuildEvent]:
         if ts is None:
             continue
         if previous is not None and ts < previous:
+            if source.kind == "dce":
+                where = dce_location(source.path, where, {"id": str(getattr(event, "id", ""))})
             raise InputError(
                 source.path,
                 where,
@@ -154,7 +156,7 @@ def initial_members(source: Source) -> list[MemberEvent]:
 # are the JSONL schema. IDs may be integers or digit strings, checked by `snowflake`.
 
 _Id = Annotated[int, msgspec.Meta(gt=0, le=_MAX_SNOWFLAKE)] | str
-_Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+_Instant = str  # parsed by `timestamp`: ISO 8601 is wider than msgspec's RFC 3339 (e.g. "T10:00Z")
 
 
 class _Message(msgspec.Struct, tag="message", tag_field="type"):
@@ -238,7 +240,7 @@ def _event(record: _Message | _Reaction | _Delete | _Member) -> GuildEvent:
             guild=_id(record.guild, "guild"),
             channel=_id(record.channel, "channel"),
             author=_id(record.author, "author"),
-            ts=record.ts,
+            ts=timestamp(record.ts),
             reply_to=_opt_id(record.reply_to, "reply_to"),
             reply_to_author=_opt_id(record.reply_to_author, "reply_to_author"),
             mentions=tuple([_id(v, "mentions") for v in record.mentions])
@@ -254,7 +256,7 @@ def _event(record: _Message | _Reaction | _Delete | _Member) -> GuildEvent:
             channel=_id(record.channel, "channel"),
             message=_id(record.message, "message"),
             user=_id(record.user, "user"),
-            ts=record.ts,
+            ts=timestamp(record.ts),
             message_author=_opt_id(record.message_author, "message_author"),
         )
     if kind is _Delete:
@@ -262,20 +264,37 @@ def _event(record: _Message | _Reaction | _Delete | _Member) -> GuildEvent:
             guild=_id(record.guild, "guild"),
             channel=_id(record.channel, "channel"),
             message=_id(record.message, "message"),
-            ts=record.ts,
+            ts=timestamp(record.ts),
         )
     return MemberEvent(
         guild=_id(record.guild, "guild"),
         user=_id(record.user, "user"),
         bot=record.bot,
-        ts=record.ts,
+        ts=None if record.ts is None else timestamp(record.ts),
     )
 
 
 # -- DiscordChatExporter -------------------------------------------------------------------
 
 
-def _read_dce(source: Source) -> Iterator[tuple[GuildEvent, str]]:
+def dce_location(path: Path, number: int, message: object) -> str:
+    """`LINE (messages[N])` for the N-th message of an export, found by its ID.
+
+    The streaming parser does not know lines; errors are rare, so the file is scanned again.
+    """
+    where = f"messages[{number}]"
+    message_id = message.get("id") if isinstance(message, dict) else None
+    if not isinstance(message_id, str):
+        return where
+    needle = f'"id": "{message_id}"'
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if needle in line:
+                return f"{line_number} ({where})"
+    return where
+
+
+def _read_dce(source: Source) -> Iterator[tuple[MessageEvent, int]]:
     path = source.path
     with path.open("rb") as handle:
         guild = next(ijson.items(handle, "guild"))
@@ -290,13 +309,12 @@ def _read_dce(source: Source) -> Iterator[tuple[GuildEvent, str]]:
         try:
             for number, message in enumerate(ijson.items(handle, "messages.item")):
                 source.consumed = handle.tell()
-                where = f"messages[{number}]"
                 try:
-                    yield from (
-                        (event, where) for event in _dce_events(message, guild_id, channel_id)
-                    )
+                    event = _dce_event(message, guild_id, channel_id)
                 except (_Bad, KeyError, TypeError, AttributeError) as error:
+                    where = dce_location(path, number, message)
                     raise InputError(path, where, _dce_problem(error)) from None
+                yield event, number
         except ijson.JSONError as error:
             raise _json_error(path, error) from None
     source.consumed = source.size
@@ -310,7 +328,7 @@ def _dce_problem(error: Exception) -> str:
     return f"malformed message ({error})"
 
 
-def _dce_events(message: dict, guild: int, channel: int) -> Iterator[GuildEvent]:
+def _dce_event(message: dict, guild: int, channel: int) -> MessageEvent:
     author = message["author"]
     author_id = snowflake(author["id"], "author.id")
     ts = timestamp(message["timestamp"], "timestamp")
@@ -324,9 +342,15 @@ def _dce_events(message: dict, guild: int, channel: int) -> Iterator[GuildEvent]
         for user in message.get("mentions") or ()
         if not user.get("isBot")
     )
-    message_id = snowflake(message["id"], "id")
-    yield MessageEvent(
-        id=message_id,
+    # Exports carry no reaction times: reactions count with the message they react to.
+    reactors = tuple(
+        snowflake(user["id"], "reactions.users.id")
+        for reaction in message.get("reactions") or ()
+        for user in reaction.get("users") or ()
+        if not user.get("isBot")
+    )
+    return MessageEvent(
+        id=snowflake(message["id"], "id"),
         guild=guild,
         channel=channel,
         author=author_id,
@@ -336,19 +360,8 @@ def _dce_events(message: dict, guild: int, channel: int) -> Iterator[GuildEvent]
         bot=bool(author.get("isBot")),
         system=kind not in _DCE_COUNTED_TYPES,
         content=message.get("content"),
+        reactors=reactors,
     )
-    # Exports carry no reaction times: a reaction is dated with the message it reacts to.
-    for reaction in message.get("reactions") or ():
-        for user in reaction.get("users") or ():
-            if not user.get("isBot"):
-                yield ReactionEvent(
-                    guild=guild,
-                    channel=channel,
-                    message=message_id,
-                    user=snowflake(user["id"], "reactions.users.id"),
-                    ts=ts,
-                    message_author=author_id,
-                )
 
 
 def _json_error(path: Path, error: Exception) -> InputError:

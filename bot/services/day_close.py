@@ -63,7 +63,7 @@ class DayCloser:
         """Close, for every known guild, each day that has ended by the clock's now."""
         now = self.clock.now()
         results = []
-        for state in self.ingestor.known_guilds():
+        for state in await self.ingestor.all_guilds():
             yesterday = guild_day(now, state.config.zone) - timedelta(days=1)
             results.extend(await self.close_through(state.id, yesterday))
         return results

@@ -148,7 +148,15 @@ class Ingestor:
         return state
 
     def known_guilds(self) -> list[GuildState]:
+        """Guilds seen by this process so far."""
         return list(self._guilds.values())
+
+    async def all_guilds(self) -> list[GuildState]:
+        """Every guild in the store (after a restart, not only those seen since)."""
+        for record in await self.guilds_repo.all():
+            if record.id not in self._guilds:
+                await self.guild(record.id)
+        return self.known_guilds()
 
     def day_closed(self, guild: int, day: str) -> None:
         """The store closed `day`: events dated on or before it no longer count."""
@@ -212,7 +220,7 @@ class Ingestor:
 
     def _message(self, event: MessageEvent, state: GuildState, known: dict[int, list]) -> None:
         if event.id in self._pending or event.id in known or event.id in self._updated:
-            self.stats.duplicates += 1
+            self.stats.duplicates += 1  # its recorded reactions were counted with it already
             return
         self.stats.messages += 1
         author = event.author
@@ -223,10 +231,20 @@ class Ingestor:
         day = state.clock.day_of(event.ts)
         row = [event.id, state.id, author, day, int(human), 0, None, None, 0]
         self._pending[event.id] = row
-        if not self._note_day(state, day) or not human or event.system:
+        if not self._note_day(state, day):
             return
-        self.stats.counted += 1
+        if human and not event.system:
+            self._counted_message(event, state, known, day, row)
+        for user in event.reactors:
+            self.stats.reactions += 1
+            self._react(state, day, user, author, human)
 
+    def _counted_message(
+        self, event: MessageEvent, state: GuildState, known: dict[int, list], day: str, row: list
+    ) -> None:
+        """Rules 3 and 9 for a counted message: its exchanges and its points."""
+        self.stats.counted += 1
+        author = event.author
         reply_author = event.reply_to_author
         if reply_author is None and event.reply_to is not None:
             target = self._row(event.reply_to, known)
@@ -275,23 +293,31 @@ class Ingestor:
     def _reaction(self, event: ReactionEvent, state: GuildState, known: dict[int, list]) -> None:
         self.stats.reactions += 1
         day = state.clock.day_of(event.ts)
-        if not self._note_day(state, day) or event.user in state.bots:
+        if not self._note_day(state, day):
             return
         author, human = event.message_author, True
         if author is None:
             row = self._row(event.message, known)
             if row is not None:
                 author, human = row[_AUTHOR], bool(row[_HUMAN])
-        human = human and author is not None and state.is_human(author)
-        target = reaction_target(event.user, author, human)
+        self._react(state, day, event.user, author, human)
+
+    def _react(
+        self, state: GuildState, day: str, user: int, author: int | None, author_human: bool
+    ) -> None:
+        """Rules 4 and 9 for a reaction by `user` to a message by `author`."""
+        if user in state.bots:
+            return
+        human = author_human and author is not None and state.is_human(author)
+        target = reaction_target(user, author, human)
         if target is None:
             return
-        key = (day, event.user, target, REACTION)
+        key = (day, user, target, REACTION)
         state.exchanges[key] = state.exchanges.get(key, 0) + 1
         points = state.day_points(day)
-        earned = points.get(event.user, 0)
-        points[event.user] = earned + capped(state.values, state.values.reaction, earned)
-        state.dirty_points.add((day, event.user))
+        earned = points.get(user, 0)
+        points[user] = earned + capped(state.values, state.values.reaction, earned)
+        state.dirty_points.add((day, user))
         self._took_part(state, points, day, target)
 
     def _delete(self, event: DeleteEvent, state: GuildState, known: dict[int, list]) -> None:

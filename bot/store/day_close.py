@@ -63,10 +63,12 @@ class DayCloseRepository:
                 raise DayOrderError(f"guild {guild} has no first day yet: nothing to close")
             first_day, last_closed = row
             expected = _next_day(last_closed) if last_closed else first_day
-            if days[0] != expected:
-                raise DayOrderError(
-                    f"guild {guild}: next day to close is {expected}, not {days[0]}"
-                )
+            for day in days:
+                if day != expected:
+                    raise DayOrderError(
+                        f"guild {guild}: next day to close is {expected}, not {day}"
+                    )
+                expected = _next_day(day)
             await self._load_tiers(conn, config)
             active = await self._active_days(conn, guild, days[0], days[-1])
             live = await self._has_live_streaks(conn, guild)

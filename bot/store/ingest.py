@@ -89,13 +89,23 @@ class IngestRepository:
                 await conn.executemany(
                     "UPDATE messages SET deleted = 1 WHERE id = ?", [(i,) for i in batch.deleted]
                 )
-            if batch.exchanges:
+            # A negative delta (a same-day delete) always meets an existing row; an UPSERT would
+            # check `count >= 0` on the would-be new row before resolving the conflict.
+            gains = [row for row in batch.exchanges if row[5] > 0]
+            losses = [(row[5], *row[:5]) for row in batch.exchanges if row[5] < 0]
+            if gains:
                 await conn.executemany(
                     "INSERT INTO exchanges (guild, day, src, dst, kind, count)"
                     " VALUES (?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (guild, day, src, dst, kind)"
                     " DO UPDATE SET count = count + excluded.count",
-                    batch.exchanges,
+                    gains,
+                )
+            if losses:
+                await conn.executemany(
+                    "UPDATE exchanges SET count = count + ?"
+                    " WHERE guild = ? AND day = ? AND src = ? AND dst = ? AND kind = ?",
+                    losses,
                 )
             if batch.member_days:
                 await conn.executemany(
