@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import shutil
+import os
 import sqlite3
 import tempfile
 import time
@@ -106,7 +106,12 @@ class Replay:
 
     async def run(self) -> ReplayResult:
         sources = [open_source(path) for path in self.paths]  # refuses bad inputs up front
-        with tempfile.TemporaryDirectory(prefix="streakbot-replay-") as scratch:
+        # Beside the target, so that the final move is an atomic rename on the same disk.
+        beside = None
+        if self.db_path is not None:
+            beside = self.db_path.resolve().parent
+            beside.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".streakbot-replay-", dir=beside) as scratch:
             work = Path(scratch) / "replay.db"
             if self.db_path is not None and self.db_path.exists():
                 _copy_database(self.db_path, work)
@@ -118,8 +123,7 @@ class Replay:
                 await db.close()
             result.seconds = time.perf_counter() - started
             if self.db_path is not None:
-                self.db_path.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(str(work), self.db_path)
+                _install(work, self.db_path)
         return result
 
     async def _replay(self, db: Database, sources: list[Source]) -> ReplayResult:
@@ -270,6 +274,14 @@ def _merged(sources: list[Source]) -> Iterator[GuildEvent]:
     streams = [((event.ts, n, event) for event in read(source)) for n, source in enumerate(sources)]
     for _, _, event in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
         yield event
+
+
+def _install(work: Path, target: Path) -> None:
+    """Move the finished database into place. The copy it started from read through any
+    write-ahead log; a stale log left beside the old file must not be applied to the new one."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    os.replace(work, target)
 
 
 def _copy_database(src: Path, dst: Path) -> None:
