@@ -13,11 +13,21 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 ExchangeKind = Literal["reply", "mention", "reaction"]
 
-NonNegative = Annotated[int, Field(ge=0)]
+# TOML has real types: "3" or true where a number belongs is a mistake to report, not coerce.
+NonNegative = Annotated[int, Strict(), Field(ge=0)]
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "data" / "default_config.toml"
 
@@ -27,11 +37,11 @@ class ConfigError(ValueError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class StreaksConfig(_Section):
-    require_mutual: bool = True
+    require_mutual: StrictBool = True
     count: tuple[ExchangeKind, ...] = ("reply", "mention")
     max_freezes: NonNegative = 2
 
@@ -50,12 +60,12 @@ class PointsConfig(_Section):
     mention: NonNegative = 2
     reply: NonNegative = 3
     reaction: NonNegative = 1
-    cooldown_seconds: Annotated[float, Field(ge=0)] = 60
+    cooldown_seconds: Annotated[float, Strict(), Field(ge=0, le=86_400, allow_inf_nan=False)] = 60
     daily_cap: NonNegative = 0
 
 
 class TokensConfig(_Section):
-    per_point: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=6)] = Decimal(1)
+    per_point: Annotated[Decimal, Field(ge=0, le=1000, decimal_places=6)] = Decimal(1)
     daily_budget: NonNegative = 0
     treasury: NonNegative = 1_000_000
 
@@ -63,7 +73,9 @@ class TokensConfig(_Section):
     @classmethod
     def _exact_decimal(cls, value: object) -> object:
         # TOML floats arrive as binary floats: go through their shortest repr, not their bits.
-        return str(value) if isinstance(value, float) else value
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+            raise ValueError("must be a number, e.g. 1 or 0.5")
+        return Decimal(str(value)) if isinstance(value, float) else value
 
     @property
     def per_point_fraction(self) -> Fraction:

@@ -58,6 +58,7 @@ class MemberEvent:
     user: int
     bot: bool = False
     ts: datetime | None = None
+    name: str | None = None
 
 
 GuildEvent = MessageEvent | ReactionEvent | DeleteEvent | MemberEvent

@@ -194,6 +194,7 @@ class _Member(msgspec.Struct, tag="member", tag_field="type"):
     user: _Id
     bot: bool = False
     ts: _Instant | None = None
+    name: str | None = None
 
 
 _decode_line = msgspec.json.Decoder(_Message | _Reaction | _Delete | _Member).decode
@@ -271,6 +272,7 @@ def _event(record: _Message | _Reaction | _Delete | _Member) -> GuildEvent:
         user=_id(record.user, "user"),
         bot=record.bot,
         ts=None if record.ts is None else timestamp(record.ts),
+        name=record.name,
     )
 
 
@@ -294,7 +296,7 @@ def dce_location(path: Path, number: int, message: object) -> str:
     return where
 
 
-def _read_dce(source: Source) -> Iterator[tuple[MessageEvent, int]]:
+def _read_dce(source: Source) -> Iterator[tuple[MessageEvent | MemberEvent, int]]:
     path = source.path
     with path.open("rb") as handle:
         guild = next(ijson.items(handle, "guild"))
@@ -305,15 +307,19 @@ def _read_dce(source: Source) -> Iterator[tuple[MessageEvent, int]]:
         channel_id = snowflake(channel.get("id"), "channel.id")
     except _Bad as error:
         raise InputError(path, None, str(error)) from None
+    seen: set[int] = set()
     with path.open("rb") as handle:
         try:
             for number, message in enumerate(ijson.items(handle, "messages.item")):
                 source.consumed = handle.tell()
                 try:
                     event = _dce_event(message, guild_id, channel_id)
+                    people = _dce_people(message, guild_id, event.ts, seen)
                 except (_Bad, KeyError, TypeError, AttributeError) as error:
                     where = dce_location(path, number, message)
                     raise InputError(path, where, _dce_problem(error)) from None
+                for member in people:
+                    yield member, number
                 yield event, number
         except ijson.JSONError as error:
             raise _json_error(path, error) from None
@@ -362,6 +368,24 @@ def _dce_event(message: dict, guild: int, channel: int) -> MessageEvent:
         content=message.get("content"),
         reactors=reactors,
     )
+
+
+def _dce_people(message: dict, guild: int, ts: datetime, seen: set[int]) -> list[MemberEvent]:
+    """A member event (name, bot or not) for each user this export shows for the first time."""
+    users = [message["author"], *(message.get("mentions") or ())]
+    for reaction in message.get("reactions") or ():
+        users.extend(reaction.get("users") or ())
+    found = []
+    for user in users:
+        user_id = snowflake(user["id"], "user.id")
+        if user_id not in seen:
+            seen.add(user_id)
+            name = user.get("nickname") or user.get("name")
+            bot = bool(user.get("isBot"))
+            found.append(
+                MemberEvent(guild, user_id, bot, ts, name if isinstance(name, str) else None)
+            )
+    return found
 
 
 def _json_error(path: Path, error: Exception) -> InputError:

@@ -61,6 +61,7 @@ class GuildState:
         "id",
         "last_closed",
         "last_point",
+        "names",
         "open_days",
         "values",
     )
@@ -80,6 +81,7 @@ class GuildState:
         self.exchanges: dict[tuple[str, int, int, str], int] = {}
         self.dirty_points: set[tuple[str, int]] = set()
         self.dirty_members: set[int] = set()
+        self.names: dict[int, str] = {}  # display names to write at the next flush
 
     def is_human(self, user: int) -> bool:
         return user not in self.bots
@@ -142,6 +144,7 @@ class Ingestor:
             # Keep unflushed aggregates when the config is replaced mid-run.
             state.open_days, state.exchanges = previous.open_days, previous.exchanges
             state.dirty_points, state.dirty_members = previous.dirty_points, previous.dirty_members
+            state.names = previous.names
             state.bots |= previous.bots
             state.last_point.update(previous.last_point)
         self._guilds[guild] = state
@@ -348,6 +351,9 @@ class Ingestor:
                 exchanges[key] = exchanges.get(key, 0) - 1
 
     def _member(self, event: MemberEvent, state: GuildState) -> None:
+        if event.name is not None:
+            state.names[event.user] = event.name
+            state.dirty_members.add(event.user)
         if event.bot != (event.user in state.bots):
             if event.bot:
                 state.bots.add(event.user)
@@ -408,6 +414,7 @@ class Ingestor:
             state.exchanges.clear()
             state.dirty_points.clear()
             state.dirty_members.clear()
+            state.names.clear()
         self._last_flush = self._monotonic()
 
     def _batch(self) -> IngestBatch:
@@ -429,7 +436,13 @@ class Ingestor:
                 if day in state.open_days
             )
             batch.members.extend(
-                (gid, user, int(user in state.bots), _to_ms(state.last_point.get(user)))
+                (
+                    gid,
+                    user,
+                    int(user in state.bots),
+                    state.names.get(user),
+                    _to_ms(state.last_point.get(user)),
+                )
                 for user in state.dirty_members
             )
         return batch

@@ -20,7 +20,7 @@ class IngestBatch:
     deleted: list[int] = field(default_factory=list)
     exchanges: list[tuple[int, str, int, int, str, int]] = field(default_factory=list)
     member_days: list[tuple[int, str, int, int]] = field(default_factory=list)
-    members: list[tuple[int, int, int, int | None]] = field(default_factory=list)
+    members: list[tuple[int, int, int, str | None, int | None]] = field(default_factory=list)
     first_days: list[tuple[int, str]] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -74,8 +74,10 @@ class IngestRepository:
                 )
             if batch.members:
                 await conn.executemany(
-                    "INSERT INTO members (guild, user, is_bot, last_point_ms) VALUES (?, ?, ?, ?)"
+                    "INSERT INTO members (guild, user, is_bot, name, last_point_ms)"
+                    " VALUES (?, ?, ?, ?, ?)"
                     " ON CONFLICT (guild, user) DO UPDATE SET is_bot = excluded.is_bot,"
+                    " name = coalesce(excluded.name, name),"
                     " last_point_ms = coalesce(excluded.last_point_ms, last_point_ms)",
                     batch.members,
                 )

@@ -41,8 +41,6 @@ class LedgerRepository:
         at: str,
     ) -> bool:
         """Move `amount` between accounts (None = outside). False if `key` was already used."""
-        if amount <= 0:
-            raise ValueError("amount must be positive")
         async with self.db.transaction() as conn:
             return await self.move_in(
                 conn,
@@ -70,6 +68,10 @@ class LedgerRepository:
         at: str,
     ) -> bool:
         """`move` inside a transaction the caller holds."""
+        if amount <= 0:
+            raise ValueError("amount must be positive")
+        if source == target:
+            raise ValueError("a movement needs two different accounts")
         async with conn.execute("SELECT 1 FROM ledger WHERE key = ?", (key,)) as cursor:
             if await cursor.fetchone():
                 return False

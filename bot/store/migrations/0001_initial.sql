@@ -13,6 +13,7 @@ CREATE TABLE members (
     guild         INTEGER NOT NULL REFERENCES guilds (id),
     user          INTEGER NOT NULL,
     is_bot        INTEGER NOT NULL DEFAULT 0,
+    name          TEXT,                         -- display name, when a source gave one
     last_point_ms INTEGER,                      -- their last point-earning message (cooldown)
     PRIMARY KEY (guild, user)
 ) WITHOUT ROWID;
