@@ -13,6 +13,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text  # names are shown as text, never parsed as markup
 
 from bot.guild_config import ConfigError, load_config
 from bot.ingest.replay_files import InputError
@@ -124,7 +125,11 @@ def _print_summary(console: Console, result: ReplayResult, db: Path | None) -> N
         for s in streaks:
             flame = "🔥 " if s.current else "   "
             table.add_row(
-                f"{flame}{s.a} & {s.b}", str(s.current), str(s.best), s.last_day, str(s.freezes)
+                Text(f"{flame}{guild.label(s.a)} & {guild.label(s.b)}"),
+                str(s.current),
+                str(s.best),
+                s.last_day,
+                str(s.freezes),
             )
         console.print(table)
         members = sorted(guild.members, key=lambda m: (-m.tokens, -m.points, m.id))[:10]
@@ -132,11 +137,13 @@ def _print_summary(console: Console, result: ReplayResult, db: Path | None) -> N
         for column in ("member", "points", "tokens", "badges"):
             table.add_column(column, justify="right" if column in ("points", "tokens") else "left")
         for m in members:
-            table.add_row(str(m.id), f"{m.points:,}", f"{m.tokens:,}", ", ".join(m.badges))
+            table.add_row(
+                Text(guild.label(m.id)), f"{m.points:,}", f"{m.tokens:,}", ", ".join(m.badges)
+            )
         console.print(table)
         console.print(
-            f"{len(guild.streaks):,} pairs ever qualified, {len(guild.members):,} members took"
-            f" part; treasury {guild.treasury:,} tokens.",
+            f"Pairs that ever qualified: {len(guild.streaks):,}; members who took part:"
+            f" {len(guild.members):,}; treasury: {guild.treasury:,} tokens.",
             highlight=False,
         )
     if db is not None:

@@ -42,6 +42,11 @@ class GuildReport:
     streaks: list[StreakRow]
     members: list[MemberRow]
     treasury: int
+    names: dict[int, str] = field(default_factory=dict)
+
+    def label(self, member: int) -> str:
+        """How a member is shown to a person: their display name, or their ID."""
+        return self.names.get(member) or str(member)
 
 
 @dataclass(slots=True)
@@ -203,6 +208,7 @@ class Replay:
                     await reports.streaks(state.id),
                     await reports.members(state.id, tier_order),
                     await ledger.treasury(state.id),
+                    await reports.names(state.id),
                 )
             )
         return out

@@ -69,6 +69,13 @@ class ReportRepository:
             for member in sorted(points.keys() | balances.keys())
         ]
 
+    async def names(self, guild: int) -> dict[int, str]:
+        """Display names that a source gave (exports do; plain event logs may not)."""
+        async with self.db.connection.execute(
+            "SELECT user, name FROM members WHERE guild = ? AND name IS NOT NULL", (guild,)
+        ) as cursor:
+            return dict(await cursor.fetchall())
+
     async def top_streaks(self, guild: int, limit: int = 10) -> list[StreakRow]:
         """The longest live streaks of a guild."""
         async with self.db.connection.execute(

@@ -225,3 +225,37 @@ def test_a_bad_until_date_exits_2(tmp_path: Path) -> None:
     done = streakbot("replay", "--config", CONFIG, "--until", "2026-13-01", WEEK, cwd=tmp_path)
     assert done.returncode == 2
     assert "2026-13-01" in done.stderr
+
+
+def test_the_summary_shows_display_names_as_plain_text(tmp_path: Path) -> None:
+    """Names come from the input (a member event's `name`, an export's nicknames); a hostile
+    name is printed as written, never interpreted as terminal markup."""
+    log = tmp_path / "names.jsonl"
+    lines = [
+        {"type": "member", "guild": "1", "user": "5", "name": "[bold red]Mallory[/] @everyone"},
+        {"type": "member", "guild": "1", "user": "6", "name": "Alice"},
+        {
+            "type": "message",
+            "id": "10",
+            "guild": "1",
+            "channel": "2",
+            "author": "5",
+            "ts": "2026-01-01T10:00:00Z",
+            "mentions": ["6"],
+        },
+        {
+            "type": "message",
+            "id": "11",
+            "guild": "1",
+            "channel": "2",
+            "author": "6",
+            "ts": "2026-01-01T10:05:00Z",
+            "mentions": ["5"],
+        },
+    ]
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    done = streakbot("replay", log, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "[bold red]Mallory[/] @everyone" in done.stdout
+    assert "Alice" in done.stdout
+    assert "Pairs that ever qualified: 1; members who took part: 2" in done.stdout
