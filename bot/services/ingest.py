@@ -54,8 +54,10 @@ class GuildState:
         "bots",
         "clock",
         "config",
+        "current_day",
+        "current_points",
+        "dirty_days",
         "dirty_members",
-        "dirty_points",
         "exchanges",
         "first_day",
         "id",
@@ -79,7 +81,10 @@ class GuildState:
         self.last_point: dict[int, datetime] = {}
         self.open_days: dict[str, dict[int, int]] = {}
         self.exchanges: dict[tuple[str, int, int, str], int] = {}
-        self.dirty_points: set[tuple[str, int]] = set()
+        self.dirty_days: set[str] = set()
+        # The day most events fall on, and its points: saves a lookup on the hot path.
+        self.current_day: str | None = None
+        self.current_points: dict[int, int] = {}
         self.dirty_members: set[int] = set()
         self.names: dict[int, str] = {}  # display names to write at the next flush
 
@@ -87,10 +92,19 @@ class GuildState:
         return user not in self.bots
 
     def day_points(self, day: str) -> dict[int, int]:
+        """Points by member on an open day; the day is written at the next flush."""
+        if day == self.current_day:
+            return self.current_points
         points = self.open_days.get(day)
         if points is None:
             points = self.open_days[day] = {}
+        self.dirty_days.add(day)
+        self.current_day, self.current_points = day, points
         return points
+
+    def forget_current_day(self) -> None:
+        """After a flush or a close: the next change must mark its day dirty again."""
+        self.current_day, self.current_points = None, {}
 
 
 class Ingestor:
@@ -138,12 +152,12 @@ class Ingestor:
             if last_ms is not None:
                 state.last_point[user] = _from_ms(last_ms)
         for day, member, points in await self.repo.open_day_points(guild, state.last_closed):
-            state.day_points(day)[member] = points
+            state.open_days.setdefault(day, {})[member] = points
         previous = self._guilds.get(guild)
         if previous is not None:
             # Keep unflushed aggregates when the config is replaced mid-run.
             state.open_days, state.exchanges = previous.open_days, previous.exchanges
-            state.dirty_points, state.dirty_members = previous.dirty_points, previous.dirty_members
+            state.dirty_days, state.dirty_members = previous.dirty_days, previous.dirty_members
             state.names = previous.names
             state.bots |= previous.bots
             state.last_point.update(previous.last_point)
@@ -169,6 +183,8 @@ class Ingestor:
         state.last_closed = max(state.last_closed, day)
         for open_day in [d for d in state.open_days if d <= day]:
             del state.open_days[open_day]
+            state.dirty_days.discard(open_day)
+        state.forget_current_day()
 
     # -- ingest -------------------------------------------------------------------------------
 
@@ -253,9 +269,12 @@ class Ingestor:
             target = self._row(event.reply_to, known)
             if target is not None and target[_HUMAN]:
                 reply_author = target[_AUTHOR]
-        reply_target, mention_targets = message_exchanges(
-            author, reply_author, event.mentions, state.is_human
-        )
+        if reply_author is None and not event.mentions:
+            reply_target, mention_targets = None, ()  # most messages: no exchange at all
+        else:
+            reply_target, mention_targets = message_exchanges(
+                author, reply_author, event.mentions, state.is_human
+            )
 
         points = state.day_points(day)
         earned = points.get(author, 0)
@@ -271,7 +290,6 @@ class Ingestor:
                 state.last_point[author] = event.ts
                 state.dirty_members.add(author)
         points[author] = earned + award
-        state.dirty_points.add((day, author))
         row[_POINTS] = award
 
         exchanges = state.exchanges
@@ -279,19 +297,15 @@ class Ingestor:
             row[_REPLY] = reply_target
             key = (day, author, reply_target, REPLY)
             exchanges[key] = exchanges.get(key, 0) + 1
-            self._took_part(state, points, day, reply_target)
+            if reply_target not in points:
+                points[reply_target] = 0  # took part
         if mention_targets:
             row[_MENTIONS] = ",".join(map(str, mention_targets))
             for target in mention_targets:
                 key = (day, author, target, MENTION)
                 exchanges[key] = exchanges.get(key, 0) + 1
-                self._took_part(state, points, day, target)
-
-    @staticmethod
-    def _took_part(state: GuildState, points: dict[int, int], day: str, member: int) -> None:
-        if member not in points:
-            points[member] = 0
-            state.dirty_points.add((day, member))
+                if target not in points:
+                    points[target] = 0
 
     def _reaction(self, event: ReactionEvent, state: GuildState, known: dict[int, list]) -> None:
         self.stats.reactions += 1
@@ -320,8 +334,8 @@ class Ingestor:
         points = state.day_points(day)
         earned = points.get(user, 0)
         points[user] = earned + capped(state.values, state.values.reaction, earned)
-        state.dirty_points.add((day, user))
-        self._took_part(state, points, day, target)
+        if target not in points:
+            points[target] = 0
 
     def _delete(self, event: DeleteEvent, state: GuildState, known: dict[int, list]) -> None:
         self.stats.deletes += 1
@@ -340,7 +354,6 @@ class Ingestor:
         if row[_POINTS]:
             points = state.day_points(day)
             points[author] = points.get(author, 0) - row[_POINTS]
-            state.dirty_points.add((day, author))
         exchanges = state.exchanges
         if row[_REPLY] is not None:
             key = (day, author, row[_REPLY], REPLY)
@@ -371,7 +384,7 @@ class Ingestor:
             + len(self._updated)
             + len(self._first_days)
             + sum(
-                len(s.exchanges) + len(s.dirty_points) + len(s.dirty_members)
+                len(s.exchanges) + len(s.dirty_days) + len(s.dirty_members)
                 for s in self._guilds.values()
             )
         )
@@ -412,14 +425,15 @@ class Ingestor:
         self._first_days.clear()
         for state in self._guilds.values():
             state.exchanges.clear()
-            state.dirty_points.clear()
+            state.dirty_days.clear()
+            state.forget_current_day()
             state.dirty_members.clear()
             state.names.clear()
         self._last_flush = self._monotonic()
 
     def _batch(self) -> IngestBatch:
         batch = IngestBatch(
-            messages=[tuple(row) for row in self._pending.values()],
+            messages=list(self._pending.values()),
             deleted=list(self._updated),
             first_days=list(self._first_days.items()),
         )
@@ -431,9 +445,10 @@ class Ingestor:
                 if delta
             )
             batch.member_days.extend(
-                (gid, day, member, state.open_days[day][member])
-                for day, member in state.dirty_points
+                (gid, day, member, points)
+                for day in state.dirty_days
                 if day in state.open_days
+                for member, points in state.open_days[day].items()
             )
             batch.members.extend(
                 (

@@ -53,14 +53,21 @@ class Database:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str, *, durable: bool = True) -> Database:
+        """Open (creating and migrating as needed) the database at `path`.
+
+        `durable=False` skips fsyncs, for a scratch file that is thrown away if anything fails
+        (replay builds one); call `sync()` before keeping it.
+        """
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path, isolation_level=None)
         try:
             await connection.execute("PRAGMA journal_mode = WAL")
-            await connection.execute("PRAGMA synchronous = NORMAL")
+            # WAL + NORMAL: a commit survives a crash of the process; an OS crash may lose the
+            # last commits, never corrupt the file.
+            await connection.execute(f"PRAGMA synchronous = {'NORMAL' if durable else 'OFF'}")
             await connection.execute("PRAGMA foreign_keys = ON")
             await connection.execute("PRAGMA busy_timeout = 5000")
             await connection.execute("PRAGMA temp_store = MEMORY")
@@ -72,6 +79,12 @@ class Database:
             await connection.close()
             raise
         return database
+
+    async def sync(self) -> None:
+        """Write everything to the main file and flush it to disk."""
+        async with self._lock:
+            await self.connection.execute("PRAGMA synchronous = FULL")
+            await self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def close(self) -> None:
         async with self._lock:

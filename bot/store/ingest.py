@@ -16,7 +16,7 @@ MESSAGE_COLUMNS = "id, guild, author, day, human, points, reply_target, mention_
 class IngestBatch:
     """Everything accepted since the last flush, already aggregated."""
 
-    messages: list[tuple] = field(default_factory=list)
+    messages: list[list] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
     exchanges: list[tuple[int, str, int, int, str, int]] = field(default_factory=list)
     member_days: list[tuple[int, str, int, int]] = field(default_factory=list)
