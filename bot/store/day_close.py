@@ -97,29 +97,20 @@ class DayCloseRepository:
         await conn.execute("DELETE FROM close_payments")
 
         # Rule 6: pairs whose counted exchanges of the day go both ways (or one, if allowed).
+        mutual = "min(src) <> max(src)" if config.streaks.require_mutual else "true"
         cursor = await conn.execute(
             "INSERT INTO close_pairs (a, b)"
             " SELECT min(src, dst), max(src, dst) FROM exchanges"
             " WHERE guild = ? AND day = ? AND count > 0"
             "   AND kind IN (SELECT value FROM json_each(?))"
-            " GROUP BY 1, 2 HAVING count(DISTINCT src) >= ?",
-            (
-                guild,
-                day,
-                orjson.dumps(list(config.streaks.count)).decode(),
-                2 if config.streaks.require_mutual else 1,
-            ),
+            f" GROUP BY 1, 2 HAVING {mutual}",
+            (guild, day, orjson.dumps(list(config.streaks.count)).decode()),
         )
         result.pairs = cursor.rowcount
 
-        # Rule 7, qualifying pairs: extend a live streak, or start a new run.
-        async with conn.execute(
-            "SELECT count(*) FROM close_pairs p JOIN streaks s"
-            " ON s.guild = ? AND s.a = p.a AND s.b = p.b AND s.current > 0",
-            (guild,),
-        ) as counted:
-            result.extended = (await counted.fetchone())[0]
-        result.started = result.pairs - result.extended
+        # Rule 7, qualifying pairs: extend a live streak, or start a new run. The streaks table
+        # has no index on what changes daily (current, last_day): moving a million index
+        # entries a day would cost more than the scans below.
         await conn.execute(
             "INSERT INTO streaks (guild, a, b, current, best, last_day, freezes, run_start)"
             " SELECT ?1, a, b, 1, 1, ?2, 0, ?2 FROM close_pairs WHERE true"
@@ -131,22 +122,21 @@ class DayCloseRepository:
             (guild, day),
         )
 
-        # Rule 7, live pairs that did not qualify: break those without a freeze, then spend one.
-        cursor = await conn.execute(
-            "UPDATE streaks SET current = 0"
-            " WHERE guild = ? AND current > 0 AND last_day < ? AND freezes = 0",
+        # Rule 7, live pairs that did not qualify: spend a freeze if they hold one, else break.
+        async with conn.execute(
+            "UPDATE streaks SET current = CASE WHEN freezes > 0 THEN current ELSE 0 END,"
+            "   freezes = max(freezes - 1, 0)"
+            " WHERE guild = ? AND current > 0 AND last_day < ? RETURNING current",
             (guild, day),
-        )
-        result.broken = cursor.rowcount
-        cursor = await conn.execute(
-            "UPDATE streaks SET freezes = freezes - 1"
-            " WHERE guild = ? AND current > 0 AND last_day < ?",
-            (guild, day),
-        )
-        result.frozen = cursor.rowcount
+        ) as cursor:
+            outcomes = [row[0] for row in await cursor.fetchall()]
+        result.broken = outcomes.count(0)
+        result.frozen = len(outcomes) - result.broken
 
         await self._reward_tiers(conn, guild, day, config, result)
         await self._pay(conn, guild, day, config, closed_at, result)
+        result.started = await refresh_leaderboard(conn, guild, day)
+        result.extended = result.pairs - result.started
         await conn.execute(
             "INSERT INTO day_closes (guild, day, closed_at, pairs, paid) VALUES (?, ?, ?, ?, ?)",
             (guild, day, closed_at, result.pairs, result.paid),
@@ -167,6 +157,7 @@ class DayCloseRepository:
             " SELECT s.a, s.b, t.name, s.run_start FROM streaks s JOIN close_tiers t"
             "   ON t.days = s.current"
             " WHERE s.guild = ?1 AND s.last_day = ?2 AND s.current > 0"
+            "   AND s.current IN (SELECT days FROM close_tiers)"
             "   AND NOT EXISTS (SELECT 1 FROM tier_rewards r WHERE r.guild = ?1 AND r.a = s.a"
             "     AND r.b = s.b AND r.tier = t.name AND r.run_start = s.run_start)",
             (guild, day),
@@ -187,12 +178,12 @@ class DayCloseRepository:
             (guild, day),
         )
         await conn.execute(
-            "UPDATE streaks SET freezes = min(?3, freezes + (SELECT sum(t.freezes)"
-            "   FROM close_reached r JOIN close_tiers t ON t.name = r.tier"
-            "   WHERE r.a = streaks.a AND r.b = streaks.b))"
-            " WHERE guild = ?1 AND last_day = ?2 AND current > 0 AND (a, b) IN ("
-            "   SELECT r.a, r.b FROM close_reached r JOIN close_tiers t ON t.name = r.tier"
-            "   WHERE t.freezes > 0)",
+            "UPDATE streaks SET freezes = min(?3, streaks.freezes + granted.freezes)"
+            " FROM (SELECT r.a, r.b, sum(t.freezes) AS freezes"
+            "       FROM close_reached r JOIN close_tiers t ON t.name = r.tier"
+            "       WHERE t.freezes > 0 GROUP BY r.a, r.b) AS granted"
+            " WHERE streaks.guild = ?1 AND streaks.a = granted.a AND streaks.b = granted.b"
+            "   AND streaks.last_day = ?2",
             (guild, day, config.streaks.max_freezes),
         )
 
@@ -305,3 +296,37 @@ class DayCloseRepository:
                 " VALUES (?, ?, ?, 0, 0)",
                 [(guild, day, closed_at) for day in days],
             )
+
+
+LEADERS = 100
+"""How many of a guild's longest live streaks the close keeps ready for leaderboards."""
+
+
+async def refresh_leaderboard(conn: aiosqlite.Connection, guild: int, day: str) -> int:
+    """Rebuild the guild's leaderboard snapshot from its streaks; return the runs started `day`.
+
+    Streaks change only when something closes or edits them, so leaderboards read a snapshot
+    taken then: the top streaks, and how many live streaks have each length (a member's rank
+    is one plus the number of longer streaks), instead of an index on lengths that every close
+    would have to rewrite.
+    """
+    await conn.execute("DELETE FROM streak_leaders WHERE guild = ?", (guild,))
+    await conn.execute(
+        "INSERT INTO streak_leaders (guild, position, a, b, current, best, last_day, freezes)"
+        " SELECT ?1, row_number() OVER (ORDER BY current DESC, a, b), a, b, current, best,"
+        "   last_day, freezes"
+        " FROM (SELECT * FROM streaks WHERE guild = ?1 AND current > 0"
+        "       ORDER BY current DESC, a, b LIMIT ?2)",
+        (guild, LEADERS),
+    )
+    await conn.execute("DELETE FROM streak_lengths WHERE guild = ?", (guild,))
+    await conn.execute(
+        "INSERT INTO streak_lengths (guild, current, pairs, started)"
+        " SELECT ?1, current, count(*), sum(run_start = ?2) FROM streaks"
+        " WHERE guild = ?1 AND current > 0 GROUP BY current",
+        (guild, day),
+    )
+    async with conn.execute(
+        "SELECT coalesce(sum(started), 0) FROM streak_lengths WHERE guild = ?", (guild,)
+    ) as cursor:
+        return (await cursor.fetchone())[0]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.domain.ledger import TREASURY
 from bot.store.database import Database
+from bot.store.day_close import LEADERS
 
 
 @dataclass(slots=True, frozen=True)
@@ -77,12 +78,18 @@ class ReportRepository:
             return dict(await cursor.fetchall())
 
     async def top_streaks(self, guild: int, limit: int = 10) -> list[StreakRow]:
-        """The longest live streaks of a guild."""
-        async with self.db.connection.execute(
-            "SELECT a, b, current, best, last_day, freezes FROM streaks"
-            " WHERE guild = ? AND current > 0 ORDER BY current DESC, a, b LIMIT ?",
-            (guild, limit),
-        ) as cursor:
+        """The longest live streaks of a guild, as of its last close (ties by member IDs)."""
+        if limit <= LEADERS:
+            sql = (
+                "SELECT a, b, current, best, last_day, freezes FROM streak_leaders"
+                " WHERE guild = ? ORDER BY position LIMIT ?"
+            )
+        else:  # beyond the snapshot: a scan, fine for the rare long list
+            sql = (
+                "SELECT a, b, current, best, last_day, freezes FROM streaks"
+                " WHERE guild = ? AND current > 0 ORDER BY current DESC, a, b LIMIT ?"
+            )
+        async with self.db.connection.execute(sql, (guild, limit)) as cursor:
             return [StreakRow(*row) for row in await cursor.fetchall()]
 
     async def member_rank(self, guild: int, member: int) -> tuple[int, int] | None:
@@ -100,7 +107,8 @@ class ReportRepository:
         if best is None:
             return None
         async with conn.execute(
-            "SELECT count(*) FROM streaks WHERE guild = ? AND current > ?", (guild, best)
+            "SELECT coalesce(sum(pairs), 0) FROM streak_lengths WHERE guild = ? AND current > ?",
+            (guild, best),
         ) as cursor:
             ahead = (await cursor.fetchone())[0]
         return ahead + 1, best

@@ -64,10 +64,31 @@ CREATE TABLE streaks (
     PRIMARY KEY (guild, a, b),
     CHECK (a < b)
 ) WITHOUT ROWID;
--- The day close touches live streaks only; leaderboards read them by length.
-CREATE INDEX streaks_live ON streaks (guild, last_day) WHERE current > 0;
-CREATE INDEX streaks_by_length ON streaks (guild, current DESC) WHERE current > 0;
+-- A member's streaks: by a through the primary key, by b through this index. There is on
+-- purpose no index on current or last_day: they change for every live pair every day.
 CREATE INDEX streaks_by_b ON streaks (guild, b);
+
+-- Leaderboard snapshot, rebuilt by each close: the longest live streaks...
+CREATE TABLE streak_leaders (
+    guild    INTEGER NOT NULL REFERENCES guilds (id),
+    position INTEGER NOT NULL,
+    a        INTEGER NOT NULL,
+    b        INTEGER NOT NULL,
+    current  INTEGER NOT NULL,
+    best     INTEGER NOT NULL,
+    last_day TEXT    NOT NULL,
+    freezes  INTEGER NOT NULL,
+    PRIMARY KEY (guild, position)
+) WITHOUT ROWID;
+
+-- ...and how many live streaks have each length (ranks are sums over it).
+CREATE TABLE streak_lengths (
+    guild   INTEGER NOT NULL REFERENCES guilds (id),
+    current INTEGER NOT NULL,
+    pairs   INTEGER NOT NULL,
+    started INTEGER NOT NULL,                   -- of which runs started on the last close
+    PRIMARY KEY (guild, current)
+) WITHOUT ROWID;
 
 -- Exactly one close per guild and day: the close's own transaction writes this row.
 CREATE TABLE day_closes (
