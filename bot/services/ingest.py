@@ -440,7 +440,9 @@ class Ingestor:
         for state in self._guilds.values():
             gid = state.id
             batch.exchanges.extend(
-                (gid, day, src, dst, kind, delta)
+                (gid, day, src, dst, src, kind, delta)
+                if src < dst
+                else (gid, day, dst, src, src, kind, delta)
                 for (day, src, dst, kind), delta in state.exchanges.items()
                 if delta
             )

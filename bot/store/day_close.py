@@ -6,6 +6,7 @@ Each call closes consecutive days in order inside one transaction, and each day 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -100,10 +101,10 @@ class DayCloseRepository:
         mutual = "min(src) <> max(src)" if config.streaks.require_mutual else "true"
         cursor = await conn.execute(
             "INSERT INTO close_pairs (a, b)"
-            " SELECT min(src, dst), max(src, dst) FROM exchanges"
+            " SELECT a, b FROM exchanges"
             " WHERE guild = ? AND day = ? AND count > 0"
             "   AND kind IN (SELECT value FROM json_each(?))"
-            f" GROUP BY 1, 2 HAVING {mutual}",
+            f" GROUP BY a, b HAVING {mutual}",
             (guild, day, orjson.dumps(list(config.streaks.count)).decode()),
         )
         result.pairs = cursor.rowcount
@@ -111,16 +112,20 @@ class DayCloseRepository:
         # Rule 7, qualifying pairs: extend a live streak, or start a new run. The streaks table
         # has no index on what changes daily (current, last_day): moving a million index
         # entries a day would cost more than the scans below.
-        await conn.execute(
+        async with conn.execute(
             "INSERT INTO streaks (guild, a, b, current, best, last_day, freezes, run_start)"
             " SELECT ?1, a, b, 1, 1, ?2, 0, ?2 FROM close_pairs WHERE true"
             " ON CONFLICT (guild, a, b) DO UPDATE SET"
             "   current = CASE WHEN current > 0 THEN current + 1 ELSE 1 END,"
             "   best = max(best, CASE WHEN current > 0 THEN current + 1 ELSE 1 END),"
             "   run_start = CASE WHEN current > 0 THEN run_start ELSE ?2 END,"
-            "   last_day = ?2",
+            "   last_day = ?2"
+            " RETURNING current",
             (guild, day),
-        )
+        ) as cursor:
+            lengths = Counter(row[0] for row in await cursor.fetchall())
+        result.started = lengths[1]
+        result.extended = result.pairs - result.started
 
         # Rule 7, live pairs that did not qualify: spend a freeze if they hold one, else break.
         async with conn.execute(
@@ -132,11 +137,17 @@ class DayCloseRepository:
             outcomes = [row[0] for row in await cursor.fetchall()]
         result.broken = outcomes.count(0)
         result.frozen = len(outcomes) - result.broken
+        # Live after the close: the pairs that qualified, and those a freeze kept alive.
+        lengths.update(current for current in outcomes if current)
 
         await self._reward_tiers(conn, guild, day, config, result)
         await self._pay(conn, guild, day, config, closed_at, result)
-        result.started = await refresh_leaderboard(conn, guild, day)
-        result.extended = result.pairs - result.started
+        await refresh_leaders(conn, guild)
+        await conn.execute("DELETE FROM streak_lengths WHERE guild = ?", (guild,))
+        await conn.executemany(
+            "INSERT INTO streak_lengths (guild, current, pairs) VALUES (?, ?, ?)",
+            [(guild, current, pairs) for current, pairs in sorted(lengths.items())],
+        )
         await conn.execute(
             "INSERT INTO day_closes (guild, day, closed_at, pairs, paid) VALUES (?, ?, ?, ?, ?)",
             (guild, day, closed_at, result.pairs, result.paid),
@@ -302,13 +313,13 @@ LEADERS = 100
 """How many of a guild's longest live streaks the close keeps ready for leaderboards."""
 
 
-async def refresh_leaderboard(conn: aiosqlite.Connection, guild: int, day: str) -> int:
-    """Rebuild the guild's leaderboard snapshot from its streaks; return the runs started `day`.
+async def refresh_leaders(conn: aiosqlite.Connection, guild: int) -> None:
+    """Snapshot the guild's longest live streaks for leaderboards.
 
-    Streaks change only when something closes or edits them, so leaderboards read a snapshot
-    taken then: the top streaks, and how many live streaks have each length (a member's rank
-    is one plus the number of longer streaks), instead of an index on lengths that every close
-    would have to rewrite.
+    Streaks change only when something closes or edits them, so leaderboards read snapshots
+    taken then: these top streaks, and `streak_lengths` (how many live streaks have each
+    length; a member's rank is one plus the number of longer streaks), rather than an index on
+    lengths that every close would have to rewrite.
     """
     await conn.execute("DELETE FROM streak_leaders WHERE guild = ?", (guild,))
     await conn.execute(
@@ -319,14 +330,3 @@ async def refresh_leaderboard(conn: aiosqlite.Connection, guild: int, day: str) 
         "       ORDER BY current DESC, a, b LIMIT ?2)",
         (guild, LEADERS),
     )
-    await conn.execute("DELETE FROM streak_lengths WHERE guild = ?", (guild,))
-    await conn.execute(
-        "INSERT INTO streak_lengths (guild, current, pairs, started)"
-        " SELECT ?1, current, count(*), sum(run_start = ?2) FROM streaks"
-        " WHERE guild = ?1 AND current > 0 GROUP BY current",
-        (guild, day),
-    )
-    async with conn.execute(
-        "SELECT coalesce(sum(started), 0) FROM streak_lengths WHERE guild = ?", (guild,)
-    ) as cursor:
-        return (await cursor.fetchone())[0]

@@ -18,7 +18,8 @@ class IngestBatch:
 
     messages: list[list] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
-    exchanges: list[tuple[int, str, int, int, str, int]] = field(default_factory=list)
+    exchanges: list[tuple[int, str, int, int, int, str, int]] = field(default_factory=list)
+    """(guild, day, a, b, src, kind, delta): a < b is the pair, src the one who engaged."""
     member_days: list[tuple[int, str, int, int]] = field(default_factory=list)
     members: list[tuple[int, int, int, str | None, int | None]] = field(default_factory=list)
     first_days: list[tuple[int, str]] = field(default_factory=list)
@@ -93,20 +94,20 @@ class IngestRepository:
                 )
             # A negative delta (a same-day delete) always meets an existing row; an UPSERT would
             # check `count >= 0` on the would-be new row before resolving the conflict.
-            gains = [row for row in batch.exchanges if row[5] > 0]
-            losses = [(row[5], *row[:5]) for row in batch.exchanges if row[5] < 0]
+            gains = [row for row in batch.exchanges if row[6] > 0]
+            losses = [(row[6], *row[:6]) for row in batch.exchanges if row[6] < 0]
             if gains:
                 await conn.executemany(
-                    "INSERT INTO exchanges (guild, day, src, dst, kind, count)"
-                    " VALUES (?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (guild, day, src, dst, kind)"
+                    "INSERT INTO exchanges (guild, day, a, b, src, kind, count)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (guild, day, a, b, src, kind)"
                     " DO UPDATE SET count = count + excluded.count",
                     gains,
                 )
             if losses:
                 await conn.executemany(
                     "UPDATE exchanges SET count = count + ?"
-                    " WHERE guild = ? AND day = ? AND src = ? AND dst = ? AND kind = ?",
+                    " WHERE guild = ? AND day = ? AND a = ? AND b = ? AND src = ? AND kind = ?",
                     losses,
                 )
             if batch.member_days:

@@ -32,15 +32,19 @@ CREATE TABLE messages (
     deleted         INTEGER NOT NULL DEFAULT 0
 );
 
--- Directed exchanges per day, aggregated: how many times src engaged dst by kind.
+-- Directed exchanges per day, aggregated: how many times src engaged dst by kind. Keyed by the
+-- pair (a < b) first, so that the day close groups a day's exchanges by pair without sorting.
 CREATE TABLE exchanges (
     guild INTEGER NOT NULL REFERENCES guilds (id),
     day   TEXT    NOT NULL,
+    a     INTEGER NOT NULL,
+    b     INTEGER NOT NULL,
     src   INTEGER NOT NULL,
-    dst   INTEGER NOT NULL,
+    dst   INTEGER GENERATED ALWAYS AS (a + b - src) VIRTUAL,
     kind  TEXT    NOT NULL CHECK (kind IN ('reply', 'mention', 'reaction')),
     count INTEGER NOT NULL CHECK (count >= 0),
-    PRIMARY KEY (guild, day, src, dst, kind)
+    PRIMARY KEY (guild, day, a, b, src, kind),
+    CHECK (a < b AND src IN (a, b))
 ) WITHOUT ROWID;
 
 -- A member's points per day; a row also marks that they took part that day.
@@ -86,7 +90,6 @@ CREATE TABLE streak_lengths (
     guild   INTEGER NOT NULL REFERENCES guilds (id),
     current INTEGER NOT NULL,
     pairs   INTEGER NOT NULL,
-    started INTEGER NOT NULL,                   -- of which runs started on the last close
     PRIMARY KEY (guild, current)
 ) WITHOUT ROWID;
 
