@@ -70,3 +70,38 @@ async def test_a_longer_list_than_the_snapshot_reads_the_streaks(engine: Engine)
     beyond = await reports.top_streaks(1, LEADERS + 1)
     assert [(s.a, s.b, s.current) for s in beyond] == [(A, B, 2), (C, D, 1)]
     assert beyond == await reports.top_streaks(1, LEADERS)
+
+
+async def test_the_length_histogram_matches_the_streaks_after_every_close(
+    db: Database, clock: ManualClock
+) -> None:
+    """The close builds `streak_lengths` from the rows it changed; it must equal a count over
+    all live streaks, through extensions, new runs, freezes spent and breaks."""
+    flame = config(
+        tiers=[{"name": "Spark", "days": 2, "tokens": 1, "freezes": 1}],
+        streaks={"max_freezes": 1},
+    )
+    engine = await Engine(db, flame, clock).start()
+    ev = Events()
+    people = [A, B, C, D, E, F]
+    schedule = {  # pair: the days it is mutual
+        (A, B): {1, 2, 3, 4, 5, 6, 7, 8},
+        (C, D): {1, 2, 4, 5, 8},  # Spark's freeze bridges day 3; day 6-7 break it
+        (E, F): {2, 3, 6, 7, 8},
+        (A, C): {1, 3, 5, 7},
+        (B, F): {4, 5, 6},
+    }
+    for n in range(1, 9):
+        for (a, b), days in schedule.items():
+            if n in days:
+                await engine.ingest(*ev.mutual(a, b, at(n, 9 + people.index(a))))
+        await engine.close(n)
+        async with db.connection.execute(
+            "SELECT current, count(*) FROM streaks WHERE guild = 1 AND current > 0"
+            " GROUP BY current ORDER BY current"
+        ) as cursor:
+            expected = [tuple(row) for row in await cursor.fetchall()]
+        async with db.connection.execute(
+            "SELECT current, pairs FROM streak_lengths WHERE guild = 1 ORDER BY current"
+        ) as cursor:
+            assert [tuple(row) for row in await cursor.fetchall()] == expected, f"day {n}"
