@@ -42,6 +42,7 @@ class DayCloser:
                 guild, days, state.config, self.clock.now().isoformat()
             )
             self.ingestor.day_closed(guild, days[-1])
+        await self.repo.db.checkpoint()  # ingest goes on meanwhile
         for result in results:
             log.info(
                 "guild %s closed %s: %d pairs (%d new, %d extended), %d frozen, %d broken,"

@@ -7,7 +7,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from importlib import resources
 from pathlib import Path
 
@@ -86,6 +86,22 @@ class Database:
             await self.connection.execute("PRAGMA synchronous = FULL")
             await self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    @asynccontextmanager
+    async def deferred_checkpoint(self) -> AsyncIterator[None]:
+        """Within the block, commits do not copy the write-ahead log into the main file (a big
+        commit would otherwise pay for it inline); call `checkpoint()` afterwards."""
+        await self.connection.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            yield
+        finally:
+            await self.connection.execute("PRAGMA wal_autocheckpoint = 1000")
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the main file from a connection of its own, in a
+        thread, so that this connection keeps serving meanwhile."""
+        if str(self.path) != ":memory:":
+            await asyncio.to_thread(_checkpoint, self.path)
+
     async def close(self) -> None:
         async with self._lock:
             await self.connection.close()
@@ -125,6 +141,11 @@ class Database:
                 for statement in _statements(sql):
                     await connection.execute(statement)
                 await connection.execute(f"PRAGMA user_version = {version}")
+
+
+def _checkpoint(path: Path) -> None:
+    with closing(sqlite3.connect(path, timeout=30)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _statements(script: str) -> list[str]:

@@ -55,7 +55,7 @@ class DayCloseRepository:
         if not days:
             return []
         results = []
-        async with self.db.transaction() as conn:
+        async with self.db.deferred_checkpoint(), self.db.transaction() as conn:
             async with conn.execute(
                 "SELECT first_day, last_closed_day FROM guilds WHERE id = ?", (guild,)
             ) as cursor:

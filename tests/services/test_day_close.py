@@ -7,6 +7,7 @@ talks every day earns a 2 and b 3 points a day with the default point values.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -546,3 +547,20 @@ async def test_rule7_the_close_is_stamped_with_the_clock(
     clock.set(at(2, 0, 5))
     await engine.closer.close_through(G, day(1))
     assert await value(db, "SELECT closed_at FROM day_closes") == at(2, 0, 5).isoformat()
+
+
+async def test_a_close_commits_without_an_inline_checkpoint_then_checkpoints(
+    db: Database, db_path: Path, clock: ManualClock, ev: Events
+):
+    """The close's commit leaves the write-ahead log to a separate checkpoint (a big close
+    would otherwise pay for it inline); after `close_through` nothing is left to copy."""
+    engine = await started(db, clock, config())
+    await talk(engine, ev, [1, 2])
+    await engine.close(2)
+    # A second connection sees a log whose every frame is already in the main file.
+    with sqlite3.connect(db_path) as raw:
+        busy, log_frames, copied = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    raw.close()
+    assert busy == 0
+    assert log_frames == copied
+    assert await value(db, "PRAGMA wal_autocheckpoint") == 1000
