@@ -21,11 +21,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.domain.calendar import DayClock
 from bot.domain.events import DeleteEvent, GuildEvent, MemberEvent, MessageEvent, ReactionEvent
 from bot.domain.exchanges import MENTION, REACTION, REPLY, message_exchanges, reaction_target
-from bot.domain.scoring import PointValues, capped, in_cooldown, message_points
+from bot.domain.scoring import capped, in_cooldown, message_points
 from bot.guild_config import GuildConfig
+from bot.services.guild_state import GuildState
 from bot.store.database import Database
 from bot.store.guilds import GuildRepository
 from bot.store.ingest import IngestBatch, IngestRepository
@@ -45,66 +45,6 @@ class IngestStats:
     duplicates: int = 0
     late: int = 0
     """Events dated on a day already closed: logged, counted nowhere."""
-
-
-class GuildState:
-    """What ingest keeps in memory for one guild."""
-
-    __slots__ = (
-        "bots",
-        "clock",
-        "config",
-        "current_day",
-        "current_points",
-        "dirty_days",
-        "dirty_members",
-        "exchanges",
-        "first_day",
-        "id",
-        "last_closed",
-        "last_point",
-        "names",
-        "open_days",
-        "values",
-    )
-
-    def __init__(
-        self, guild: int, config: GuildConfig, first_day: str | None, last_closed: str | None
-    ) -> None:
-        self.id = guild
-        self.config = config
-        self.clock = DayClock(config.zone)
-        self.values = PointValues(**config.points.model_dump())
-        self.first_day = first_day
-        self.last_closed = last_closed or ""
-        self.bots: set[int] = set()
-        self.last_point: dict[int, datetime] = {}
-        self.open_days: dict[str, dict[int, int]] = {}
-        self.exchanges: dict[tuple[str, int, int, str], int] = {}
-        self.dirty_days: set[str] = set()
-        # The day most events fall on, and its points: saves a lookup on the hot path.
-        self.current_day: str | None = None
-        self.current_points: dict[int, int] = {}
-        self.dirty_members: set[int] = set()
-        self.names: dict[int, str] = {}  # display names to write at the next flush
-
-    def is_human(self, user: int) -> bool:
-        return user not in self.bots
-
-    def day_points(self, day: str) -> dict[int, int]:
-        """Points by member on an open day; the day is written at the next flush."""
-        if day == self.current_day:
-            return self.current_points
-        points = self.open_days.get(day)
-        if points is None:
-            points = self.open_days[day] = {}
-        self.dirty_days.add(day)
-        self.current_day, self.current_points = day, points
-        return points
-
-    def forget_current_day(self) -> None:
-        """After a flush or a close: the next change must mark its day dirty again."""
-        self.current_day, self.current_points = None, {}
 
 
 class Ingestor:

@@ -71,7 +71,7 @@ class Database:
             await connection.execute("PRAGMA foreign_keys = ON")
             await connection.execute("PRAGMA busy_timeout = 5000")
             await connection.execute("PRAGMA temp_store = MEMORY")
-            await connection.execute("PRAGMA cache_size = -65536")
+            await connection.execute("PRAGMA cache_size = -262144")  # up to 256 MiB of pages
             database = cls(connection, path)
             await database._migrate()
             await connection.executescript(_TEMP_TABLES)
