@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import aiosqlite
-import orjson
 
 from bot.domain.ledger import TREASURY, available_for_day, pro_rata
 from bot.guild_config import GuildConfig
@@ -99,13 +98,14 @@ class DayCloseRepository:
 
         # Rule 6: pairs whose counted exchanges of the day go both ways (or one, if allowed).
         mutual = "min(src) <> max(src)" if config.streaks.require_mutual else "true"
+        kinds = config.streaks.count
         cursor = await conn.execute(
             "INSERT INTO close_pairs (a, b)"
             " SELECT a, b FROM exchanges"
             " WHERE guild = ? AND day = ? AND count > 0"
-            "   AND kind IN (SELECT value FROM json_each(?))"
+            f"   AND kind IN ({', '.join('?' * len(kinds))})"
             f" GROUP BY a, b HAVING {mutual}",
-            (guild, day, orjson.dumps(list(config.streaks.count)).decode()),
+            (guild, day, *kinds),
         )
         result.pairs = cursor.rowcount
 
@@ -216,16 +216,14 @@ class DayCloseRepository:
             " FROM member_days WHERE guild = ? AND day = ? AND points > 0",
             (per_point.numerator, per_point.denominator, prefix, guild, day),
         )
-        await conn.execute(
-            "INSERT INTO close_payments (member, amount, key, reason)"
-            " SELECT m.member, t.tokens,"
-            "   'tier:' || ?1 || r.a || '-' || r.b || ':' || r.tier || ':' || m.member, 'tier'"
-            " FROM close_reached r JOIN close_tiers t ON t.name = r.tier"
-            " JOIN (SELECT a AS pa, b AS pb, a AS member FROM close_reached"
-            "       UNION SELECT a, b, b FROM close_reached) m ON m.pa = r.a AND m.pb = r.b"
-            " WHERE t.tokens > 0",
-            (prefix,),
-        )
+        for member in ("a", "b"):  # each member of the pair is paid the tier's tokens
+            await conn.execute(
+                "INSERT INTO close_payments (member, amount, key, reason)"
+                f" SELECT r.{member}, t.tokens, 'tier:' || ? || r.a || '-' || r.b || ':' || r.tier"
+                f"   || ':' || r.{member}, 'tier'"
+                " FROM close_reached r JOIN close_tiers t ON t.name = r.tier WHERE t.tokens > 0",
+                (prefix,),
+            )
         async with conn.execute("SELECT coalesce(sum(amount), 0) FROM close_payments") as cursor:
             result.owed = (await cursor.fetchone())[0]
         if result.owed == 0:
