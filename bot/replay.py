@@ -123,7 +123,8 @@ class Replay:
             started = time.perf_counter()
             # Nothing in the scratch file is kept unless the whole replay succeeds: no fsyncs
             # until then (they would halve the write speed).
-            db = await Database.open(work, durable=False)
+            # A small page cache: replay reads mostly what it just wrote, and memory stays flat.
+            db = await Database.open(work, durable=False, cache_mib=32)
             try:
                 result = await self._replay(db, sources)
                 await db.sync()

@@ -53,11 +53,14 @@ class Database:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str, *, durable: bool = True) -> Database:
+    async def open(
+        cls, path: Path | str, *, durable: bool = True, cache_mib: int = 256
+    ) -> Database:
         """Open (creating and migrating as needed) the database at `path`.
 
         `durable=False` skips fsyncs, for a scratch file that is thrown away if anything fails
-        (replay builds one); call `sync()` before keeping it.
+        (replay builds one); call `sync()` before keeping it. `cache_mib` bounds the page
+        cache, the bulk of the process's memory once the database outgrows it.
         """
         path = Path(path)
         if str(path) != ":memory:":
@@ -71,7 +74,7 @@ class Database:
             await connection.execute("PRAGMA foreign_keys = ON")
             await connection.execute("PRAGMA busy_timeout = 5000")
             await connection.execute("PRAGMA temp_store = MEMORY")
-            await connection.execute("PRAGMA cache_size = -262144")  # up to 256 MiB of pages
+            await connection.execute(f"PRAGMA cache_size = {-1024 * cache_mib}")
             database = cls(connection, path)
             await database._migrate()
             await connection.executescript(_TEMP_TABLES)
