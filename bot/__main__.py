@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.guild_config import ConfigError, load_config
 from bot.ingest.replay_files import InputError
 from bot.replay import Replay, ReplayResult
 from bot.settings import Settings
+from bot.store.database import SchemaError
 
 EXIT_INPUT = 2
 _PROGRESS_MIN_BYTES = 8 * 1024 * 1024
@@ -90,6 +92,11 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with progress:
             result = asyncio.run(replay.run())
+    except (SchemaError, sqlite3.DatabaseError) as error:
+        err.print(
+            f"error: cannot use the database {args.db}: {error}", highlight=False, markup=False
+        )
+        return EXIT_INPUT
     except InputError as error:
         err.print(f"error: {error}", highlight=False, markup=False)
         return EXIT_INPUT

@@ -30,6 +30,10 @@ CREATE TEMP TABLE IF NOT EXISTS close_payments (member INTEGER NOT NULL, amount 
 """
 
 
+class SchemaError(RuntimeError):
+    """The database file cannot be used by this version of Streakbot."""
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """The shipped migrations as (version, name, sql), in order."""
     found = []
@@ -134,7 +138,13 @@ class Database:
 
     async def _migrate(self) -> None:
         current = await self.schema_version()
-        pending = [m for m in migrations() if m[0] > current]
+        shipped = migrations()
+        if current > len(shipped):
+            raise SchemaError(
+                f"schema version {current} is newer than this Streakbot knows"
+                f" ({len(shipped)}): upgrade Streakbot"
+            )
+        pending = [m for m in shipped if m[0] > current]
         if not pending:
             return
         # All pending migrations in one transaction: a failed upgrade leaves the old schema.

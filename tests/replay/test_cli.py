@@ -259,3 +259,24 @@ def test_the_summary_shows_display_names_as_plain_text(tmp_path: Path) -> None:
     assert "[bold red]Mallory[/] @everyone" in done.stdout
     assert "Alice" in done.stdout
     assert "Pairs that ever qualified: 1; members who took part: 2" in done.stdout
+
+
+def test_a_db_that_is_not_a_streakbot_database_is_refused(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.db"
+    junk.write_text("shopping list: eggs, milk\n")
+    done = streakbot("replay", "--db", junk, WEEK, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "cannot use the database" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert junk.read_text() == "shopping list: eggs, milk\n"
+
+
+def test_a_db_from_a_newer_streakbot_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "kept.db"
+    assert streakbot("replay", "--db", db, WEEK, cwd=tmp_path).returncode == 0
+    with sqlite3.connect(db) as raw:
+        raw.execute("PRAGMA user_version = 99")
+    raw.close()
+    done = streakbot("replay", "--db", db, WEEK, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "schema version 99 is newer" in done.stderr
