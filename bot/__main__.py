@@ -69,7 +69,7 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
     try:
         config = load_config(args.config or settings.config)
     except ConfigError as error:
-        err.print(f"error: {error}", highlight=False, markup=False)
+        _error(str(error))
         return EXIT_INPUT
     total = sum(path.stat().st_size for path in args.files if path.is_file())
     progress = Progress(
@@ -93,12 +93,10 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
         with progress:
             result = asyncio.run(replay.run())
     except (SchemaError, sqlite3.DatabaseError) as error:
-        err.print(
-            f"error: cannot use the database {args.db}: {error}", highlight=False, markup=False
-        )
+        _error(f"cannot use the database {args.db}: {error}")
         return EXIT_INPUT
     except InputError as error:
-        err.print(f"error: {error}", highlight=False, markup=False)
+        _error(str(error))
         return EXIT_INPUT
     if args.json:
         sys.stdout.write(orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode())
@@ -106,6 +104,11 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _print_summary(Console(), result, args.db)
     return 0
+
+
+def _error(message: str) -> None:
+    """One unwrapped line on stderr, so that `file:line: problem` stays greppable."""
+    print(f"error: {message}", file=sys.stderr)
 
 
 def _print_summary(console: Console, result: ReplayResult, db: Path | None) -> None:
