@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Run every benchmark, one after the other (they would skew each other's timings if run
+# together), and keep the Markdown they print in bench/out/results-DATE.md.
+#   bench/run_all.sh            # the full sizes: about 20 minutes on 2 cores
+#   bench/run_all.sh --quick    # small sizes: about 2 minutes
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=.venv/bin/python
+mkdir -p bench/out
+results="bench/out/results-$(date -u +%Y%m%dT%H%M).md"
+for script in bench_replay bench_day_close bench_leaderboard; do
+  "$python" "bench/$script.py" "$@" | tee -a "$results"
+  echo | tee -a "$results"
+done
+echo "results in $results" >&2
