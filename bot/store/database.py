@@ -111,6 +111,7 @@ class Database:
 
     async def close(self) -> None:
         async with self._lock:
+            await self.connection.execute("PRAGMA optimize")  # statistics for the planner
             await self.connection.close()
 
     async def __aenter__(self) -> Database:
