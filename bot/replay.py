@@ -140,7 +140,7 @@ class Replay:
         first = next(events, None)
         clock = ManualClock(first.ts if first else datetime.fromisoformat("1970-01-01T00:00Z"))
         ingestor = Ingestor(db, self.config, flush_rows=self.flush_rows, monotonic=lambda: 0.0)
-        closer = DayCloser(db, ingestor, clock)
+        closer = DayCloser(db, ingestor, clock, checkpoint=False)
         treasury = TreasuryService(db, clock)
         driver = _Driver(ingestor, closer, treasury, clock, self.config)
         result = ReplayResult(guilds=[], stats=ingestor.stats)

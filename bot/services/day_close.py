@@ -15,10 +15,14 @@ log = logging.getLogger(__name__)
 
 
 class DayCloser:
-    def __init__(self, db: Database, ingestor: Ingestor, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, ingestor: Ingestor, clock: Clock, *, checkpoint: bool = True
+    ) -> None:
         self.repo = DayCloseRepository(db)
         self.ingestor = ingestor
         self.clock = clock
+        # Replay builds a scratch file and syncs it once at the end: no checkpoint per close.
+        self.checkpoint = checkpoint
 
     async def close_through(self, guild: int, through: date) -> list[DayCloseResult]:
         """Close every open day of `guild` up to and including `through`, in order.
@@ -42,7 +46,8 @@ class DayCloser:
                 guild, days, state.config, self.clock.now().isoformat()
             )
             self.ingestor.day_closed(guild, days[-1])
-        await self.repo.db.checkpoint()  # ingest goes on meanwhile
+        if self.checkpoint:
+            await self.repo.db.checkpoint()  # ingest goes on meanwhile
         for result in results:
             log.info(
                 "guild %s closed %s: %d pairs (%d new, %d extended), %d frozen, %d broken,"
