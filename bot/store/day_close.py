@@ -290,8 +290,9 @@ class DayCloseRepository:
             return {row[0] for row in await cursor.fetchall()}
 
     async def _has_live_streaks(self, conn: aiosqlite.Connection, guild: int) -> bool:
+        # The close's own length histogram, rather than a scan of every (mostly dead) streak.
         async with conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM streaks WHERE guild = ? AND current > 0)", (guild,)
+            "SELECT EXISTS (SELECT 1 FROM streak_lengths WHERE guild = ?)", (guild,)
         ) as cursor:
             return bool((await cursor.fetchone())[0])
 
