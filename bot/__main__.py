@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sqlite3
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -120,6 +121,10 @@ def _print_summary(console: Console, result: ReplayResult, db: Path | None) -> N
         f" {result.seconds:.2f} s ({rate:,.0f} messages/s); closed {result.days_closed:,} days.",
         highlight=False,
     )
+    if result.tiers:
+        reached = Counter(tier for *_, tier, _day in result.tiers)
+        listed = ", ".join(f"{name} {count:,}" for name, count in reached.most_common())
+        console.print(f"Tiers reached by pairs: {listed}.", highlight=False)
     if stats.duplicates or stats.late:
         console.print(
             f"Skipped {stats.duplicates:,} duplicate messages and {stats.late:,} events dated"

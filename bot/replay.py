@@ -57,6 +57,7 @@ class ReplayResult:
     seconds: float = 0.0
     days_closed: int = 0
     tiers: list[tuple[int, int, int, str, str]] = field(default_factory=list)
+    """Tiers reached during the replay: (guild, a, b, tier, day)."""
 
     def to_json(self) -> dict:
         """The `--json` document: IDs as strings, lists sorted by ID."""

@@ -280,3 +280,11 @@ def test_a_db_from_a_newer_streakbot_is_refused(tmp_path: Path) -> None:
     done = streakbot("replay", "--db", db, WEEK, cwd=tmp_path)
     assert done.returncode == 2
     assert "schema version 99 is newer" in done.stderr
+
+
+def test_the_summary_counts_the_tiers_reached(tmp_path: Path) -> None:
+    """The week fixture's pairs reach Spark and then Flame (see test_replay)."""
+    done = streakbot("replay", "--config", CONFIG, WEEK, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Tiers reached by pairs: " in done.stdout
+    assert "Spark" in done.stdout.split("Tiers reached by pairs: ")[1].splitlines()[0]

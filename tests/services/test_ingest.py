@@ -5,6 +5,7 @@ Default points (rule 9): message 1, mention 2, reply 3, reaction 1, cooldown 60 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -509,3 +510,21 @@ async def test_a_clean_shutdown_loses_nothing(db_path: Path, clock: ManualClock)
         assert await value(db, "SELECT count(*) FROM messages") == 2
     finally:
         await db.close()
+
+
+async def test_flush_periodically_writes_within_its_interval(db: Database, clock: ManualClock):
+    """The live bot's crash window: accepted events reach the store within `flush_seconds`."""
+    engine = await Engine(db, config(), clock, flush_seconds=0.05).start()
+    flusher = asyncio.create_task(engine.ingestor.flush_periodically())
+    try:
+        ev = Events()
+        await engine.ingest(ev.message(A, at(1), mentions=(B,)))
+        assert await value(db, "SELECT count(*) FROM messages") == 0
+        for _ in range(40):
+            await asyncio.sleep(0.05)
+            if await value(db, "SELECT count(*) FROM messages") == 1:
+                break
+        assert await value(db, "SELECT count(*) FROM messages") == 1
+        assert await exchanges(db, 1) == {(A, B, "mention")}
+    finally:
+        flusher.cancel()
