@@ -128,7 +128,8 @@ class Replay:
             db = await Database.open(work, durable=False, cache_mib=32)
             try:
                 result = await self._replay(db, sources)
-                await db.sync()
+                if self.db_path is not None:  # a database that is kept is synced once, here
+                    await db.sync()
             finally:
                 await db.close()
             result.seconds = time.perf_counter() - started
