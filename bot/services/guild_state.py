@@ -34,9 +34,7 @@ class GuildState:
         self, guild: int, config: GuildConfig, first_day: str | None, last_closed: str | None
     ) -> None:
         self.id = guild
-        self.config = config
-        self.clock = DayClock(config.zone)
-        self.values = PointValues(**config.points.model_dump())
+        self.apply(config)
         self.first_day = first_day
         self.last_closed = last_closed or ""
         self.bots: set[int] = set()
@@ -49,6 +47,12 @@ class GuildState:
         self.current_points: dict[int, int] = {}
         self.dirty_members: set[int] = set()
         self.names: dict[int, str] = {}  # display names to write at the next flush
+
+    def apply(self, config: GuildConfig) -> None:
+        """Take a (new) config; what was accepted under the old one stays as it is."""
+        self.config = config
+        self.clock = DayClock(config.zone)
+        self.values = PointValues(**config.points.model_dump())
 
     def is_human(self, user: int) -> bool:
         return user not in self.bots

@@ -21,7 +21,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.domain.events import DeleteEvent, GuildEvent, MemberEvent, MessageEvent, ReactionEvent
+from bot.domain.events import (
+    DeleteEvent,
+    GuildEvent,
+    MemberEvent,
+    MessageEvent,
+    ReactionEvent,
+    is_counted,
+)
 from bot.domain.exchanges import MENTION, REACTION, REPLY, message_exchanges, reaction_target
 from bot.domain.scoring import capped, in_cooldown, message_points
 from bot.guild_config import GuildConfig
@@ -78,7 +85,10 @@ class Ingestor:
     async def guild(self, guild: int, config: GuildConfig | None = None) -> GuildState:
         """The guild's state, registering the guild (with `config` or the default) if new."""
         state = self._guilds.get(guild)
-        if state is not None and config is None:
+        if state is not None:
+            if config is not None:
+                await self.guilds_repo.save_config(guild, config)
+                state.apply(config)
             return state
         record = await self.guilds_repo.get(guild)
         if record is None or config is not None:
@@ -93,14 +103,6 @@ class Ingestor:
                 state.last_point[user] = _from_ms(last_ms)
         for day, member, points in await self.repo.open_day_points(guild, state.last_closed):
             state.open_days.setdefault(day, {})[member] = points
-        previous = self._guilds.get(guild)
-        if previous is not None:
-            # Keep unflushed aggregates when the config is replaced mid-run.
-            state.open_days, state.exchanges = previous.open_days, previous.exchanges
-            state.dirty_days, state.dirty_members = previous.dirty_days, previous.dirty_members
-            state.names = previous.names
-            state.bots |= previous.bots
-            state.last_point.update(previous.last_point)
         self._guilds[guild] = state
         return state
 
@@ -192,7 +194,7 @@ class Ingestor:
         self._pending[event.id] = row
         if not self._note_day(state, day):
             return
-        if human and not event.system:
+        if human and is_counted(event):
             self._counted_message(event, state, known, day, row)
         for user in event.reactors:
             self.stats.reactions += 1

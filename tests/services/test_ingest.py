@@ -528,3 +528,20 @@ async def test_flush_periodically_writes_within_its_interval(db: Database, clock
         assert await exchanges(db, 1) == {(A, B, "mention")}
     finally:
         flusher.cancel()
+
+
+async def test_a_new_config_applies_to_later_events_and_keeps_what_was_accepted(
+    db: Database, clock: ManualClock
+):
+    """Replacing a guild's config mid-day (an owner's change) keeps the unflushed points and
+    scores later messages with the new values."""
+    engine = await Engine(db, config(), clock).start()
+    ev = Events()
+    await engine.ingest(ev.message(A, at(1, 10)))  # plain message: 1 point
+    await engine.ingestor.guild(G, config(points={"message": 5}))
+    await engine.ingest(ev.message(A, at(1, 11)))  # after the cooldown: 5 points
+    await engine.ingestor.flush()
+    assert await points(db, 1) == {A: 6}
+    stored = await engine.ingestor.guilds_repo.get(G)
+    assert stored is not None
+    assert stored.config.points.message == 5
