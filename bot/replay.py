@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.clock import ManualClock
 from bot.domain.calendar import day_end, guild_day
@@ -239,9 +240,8 @@ class _Driver:
     ) -> None:
         self.ingestor, self.closer, self.treasury = ingestor, closer, treasury
         self.clock, self.config = clock, config
-        self.registered: set[int] = set()
+        self.zones: dict[int, ZoneInfo] = {}  # the guilds registered, and their timezones
         self.scheduled: set[int] = set()
-        self.zones: dict[int, object] = {}
         self._midnights: list[tuple[datetime, int]] = []
         self.days_closed = 0
         self.tiers: list[tuple[int, int, int, str, str]] = []
@@ -249,8 +249,7 @@ class _Driver:
     async def register(self, guild: int, ts: datetime | None) -> None:
         """First sight of a guild: apply the replay's config, fund its treasury once, and
         schedule its next midnight (right after its last closed day, if it has one)."""
-        if guild not in self.registered:
-            self.registered.add(guild)
+        if guild not in self.zones:
             state = await self.ingestor.guild(guild, self.config)
             self.zones[guild] = state.config.zone
             await self.treasury.fund(

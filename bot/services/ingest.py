@@ -150,7 +150,6 @@ class Ingestor:
 
     def _wanted(self, events: Sequence[GuildEvent]) -> list[int]:
         """Message IDs to read from the store: the events' own (duplicates) and their targets."""
-        local = self._pending.keys() | self._updated.keys()
         wanted = set()
         for event in events:
             kind = type(event)
@@ -163,7 +162,9 @@ class Ingestor:
                     wanted.add(event.message)
             elif kind is DeleteEvent:
                 wanted.add(event.message)
-        return sorted(wanted - local)
+        # Checked one by one: a union of the unflushed rows would cost O(batch) every call.
+        pending, updated = self._pending, self._updated
+        return sorted(i for i in wanted if i not in pending and i not in updated)
 
     def _row(self, message: int, known: dict[int, list]) -> list | None:
         return self._pending.get(message) or self._updated.get(message) or known.get(message)
