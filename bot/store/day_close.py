@@ -273,11 +273,8 @@ class DayCloseRepository:
     async def _load_tiers(self, conn: aiosqlite.Connection, config: GuildConfig) -> None:
         await conn.execute("DELETE FROM close_tiers")
         await conn.executemany(
-            "INSERT INTO close_tiers (name, days, tokens, freezes, ord) VALUES (?, ?, ?, ?, ?)",
-            [
-                (tier.name, tier.days, tier.tokens, tier.freezes, n)
-                for n, tier in enumerate(config.tiers_by_days)
-            ],
+            "INSERT INTO close_tiers (name, days, tokens, freezes) VALUES (?, ?, ?, ?)",
+            [(tier.name, tier.days, tier.tokens, tier.freezes) for tier in config.tiers],
         )
 
     async def _active_days(
