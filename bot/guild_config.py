@@ -87,6 +87,8 @@ class Tier(_Section):
     days: Annotated[int, Field(ge=1)]
     tokens: NonNegative = 0
     freezes: NonNegative = 0
+    role: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    """The Discord role granted at this tier: a role ID, or a name (created on first use)."""
 
 
 DEFAULT_TIERS = (
@@ -97,8 +99,19 @@ DEFAULT_TIERS = (
 )
 
 
+Snowflake = Annotated[int, Strict(), Field(gt=0, lt=2**63)]
+
+
+class AnnounceConfig(_Section):
+    channel: Snowflake | None = None
+    """Where milestone messages go; none are sent without it."""
+    mention_members: StrictBool = False
+    """Whether a milestone message pings the pair (it never pings anyone else)."""
+
+
 class GuildConfig(_Section):
     timezone: str = "UTC"
+    announce: AnnounceConfig = AnnounceConfig()
     streaks: StreaksConfig = StreaksConfig()
     points: PointsConfig = PointsConfig()
     tokens: TokensConfig = TokensConfig()
@@ -168,6 +181,6 @@ def load_config(path: Path | None = None) -> GuildConfig:
 
 def config_to_dict(config: GuildConfig) -> dict:
     """A JSON/TOML-ready mapping that `parse_config` reads back to an equal config."""
-    data = config.model_dump(mode="json")
+    data = config.model_dump(mode="json", exclude_none=True)  # TOML has no null: unset = absent
     data["tokens"]["per_point"] = str(config.tokens.per_point)
     return data

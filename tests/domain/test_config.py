@@ -43,7 +43,7 @@ def test_shipped_default_file_lists_every_key():
     shipped = tomllib.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
     built_in = config_to_dict(GuildConfig())
     assert shipped.keys() == built_in.keys()
-    for section in ("streaks", "points", "tokens"):
+    for section in ("announce", "streaks", "points", "tokens"):
         assert shipped[section].keys() == built_in[section].keys(), section
     assert [tier.keys() for tier in shipped["tiers"]] == [tier.keys() for tier in built_in["tiers"]]
 
@@ -282,3 +282,29 @@ def test_config_to_dict_round_trips_through_parse_config(data: dict):
     assert reread == config
     assert str(reread.tokens.per_point) == str(config.tokens.per_point)
     assert reread.tiers_by_days == config.tiers_by_days
+
+
+def test_announce_channel_and_tier_roles_are_optional_and_round_trip():
+    config = parse_config(
+        {
+            "announce": {"channel": 1234567890123456789, "mention_members": True},
+            "tiers": [{"name": "Spark", "days": 3, "role": "Spark keepers"}],
+        }
+    )
+    assert config.announce.channel == 1234567890123456789
+    assert config.tiers[0].role == "Spark keepers"
+    assert parse_config(config_to_dict(config)) == config
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"announce": {"channel": "general"}}, "announce.channel"),
+        ({"announce": {"channel": 0}}, "announce.channel"),
+        ({"announce": {"mention_members": "yes"}}, "announce.mention_members"),
+        ({"tiers": [{"name": "Spark", "days": 3, "role": ""}]}, "tiers.0.role"),
+    ],
+)
+def test_bad_announce_or_role_names_the_key(data, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        parse_config(data)
