@@ -65,54 +65,71 @@ class IngestRepository:
             return list(await cursor.fetchall())
 
     async def write(self, batch: IngestBatch) -> None:
-        """Write one batch in one transaction: all of it or nothing."""
+        """Write one batch in one transaction: all of it or nothing.
+
+        Each table gets one statement over a JSON array (`json_each`), not `executemany`:
+        sqlite3 retakes the GIL for every row of an `executemany`, so while the event loop is
+        busy (the live bot reading its gateway) a large batch would crawl and slow intake.
+        """
         async with self.db.transaction() as conn:
             if batch.first_days:
-                await conn.executemany(
-                    "UPDATE guilds SET first_day = ?2"
-                    " WHERE id = ?1 AND (first_day IS NULL OR first_day > ?2)",
-                    batch.first_days,
+                await conn.execute(
+                    "UPDATE guilds SET first_day = d.value ->> 1"
+                    " FROM json_each(?) AS d WHERE guilds.id = d.value ->> 0"
+                    "   AND (guilds.first_day IS NULL OR guilds.first_day > d.value ->> 1)",
+                    (_json(batch.first_days),),
                 )
             if batch.members:
-                await conn.executemany(
+                await conn.execute(
                     "INSERT INTO members (guild, user, is_bot, name, last_point_ms)"
-                    " VALUES (?, ?, ?, ?, ?)"
+                    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4"
+                    " FROM json_each(?) WHERE true"
                     " ON CONFLICT (guild, user) DO UPDATE SET is_bot = excluded.is_bot,"
                     " name = coalesce(excluded.name, name),"
                     " last_point_ms = coalesce(excluded.last_point_ms, last_point_ms)",
-                    batch.members,
+                    (_json(batch.members),),
                 )
             if batch.messages:
-                await conn.executemany(
+                await conn.execute(
                     f"INSERT OR IGNORE INTO messages ({MESSAGE_COLUMNS})"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    batch.messages,
+                    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,"
+                    "   value ->> 5, value ->> 6, value ->> 7, value ->> 8 FROM json_each(?)",
+                    (_json(batch.messages),),
                 )
             if batch.deleted:
-                await conn.executemany(
-                    "UPDATE messages SET deleted = 1 WHERE id = ?", [(i,) for i in batch.deleted]
+                await conn.execute(
+                    "UPDATE messages SET deleted = 1 WHERE id IN (SELECT value FROM json_each(?))",
+                    (_json(batch.deleted),),
                 )
             # A negative delta (a same-day delete) always meets an existing row; an UPSERT would
             # check `count >= 0` on the would-be new row before resolving the conflict.
             gains = [row for row in batch.exchanges if row[6] > 0]
-            losses = [(row[6], *row[:6]) for row in batch.exchanges if row[6] < 0]
+            losses = [row for row in batch.exchanges if row[6] < 0]
             if gains:
-                await conn.executemany(
+                await conn.execute(
                     "INSERT INTO exchanges (guild, day, a, b, src, kind, count)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,"
+                    "   value ->> 5, value ->> 6 FROM json_each(?) WHERE true"
                     " ON CONFLICT (guild, day, a, b, src, kind)"
                     " DO UPDATE SET count = count + excluded.count",
-                    gains,
+                    (_json(gains),),
                 )
             if losses:
-                await conn.executemany(
-                    "UPDATE exchanges SET count = count + ?"
-                    " WHERE guild = ? AND day = ? AND a = ? AND b = ? AND src = ? AND kind = ?",
-                    losses,
+                await conn.execute(
+                    "UPDATE exchanges SET count = count + d.value ->> 6 FROM json_each(?) AS d"
+                    " WHERE guild = d.value ->> 0 AND day = d.value ->> 1 AND a = d.value ->> 2"
+                    "   AND b = d.value ->> 3 AND src = d.value ->> 4 AND kind = d.value ->> 5",
+                    (_json(losses),),
                 )
             if batch.member_days:
-                await conn.executemany(
-                    "INSERT INTO member_days (guild, day, member, points) VALUES (?, ?, ?, ?)"
+                await conn.execute(
+                    "INSERT INTO member_days (guild, day, member, points)"
+                    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3"
+                    " FROM json_each(?) WHERE true"
                     " ON CONFLICT (guild, day, member) DO UPDATE SET points = excluded.points",
-                    batch.member_days,
+                    (_json(batch.member_days),),
                 )
+
+
+def _json(rows: list) -> str:
+    return orjson.dumps(rows).decode()
