@@ -65,11 +65,15 @@ class DayCloser:
             )
         return results
 
+    async def close_due(self, guild: int) -> list[DayCloseResult]:
+        """Close every day of `guild` that has ended by the clock's now, in its timezone."""
+        state = await self.ingestor.guild(guild)
+        yesterday = guild_day(self.clock.now(), state.config.zone) - timedelta(days=1)
+        return await self.close_through(guild, yesterday)
+
     async def catch_up(self) -> list[DayCloseResult]:
         """Close, for every known guild, each day that has ended by the clock's now."""
-        now = self.clock.now()
         results = []
         for state in await self.ingestor.all_guilds():
-            yesterday = guild_day(now, state.config.zone) - timedelta(days=1)
-            results.extend(await self.close_through(state.id, yesterday))
+            results.extend(await self.close_due(state.id))
         return results

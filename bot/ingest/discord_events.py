@@ -1,0 +1,83 @@
+"""Adapters from discord.py's gateway objects to the engine's events.
+
+Messages are dated by their Discord timestamp (`created_at`, from the snowflake), never by
+when they reached the bot. Reactions and deletes carry no timestamp on the gateway, so they are
+dated by the clock when they arrive.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+
+from bot.domain.events import DeleteEvent, MemberEvent, MessageEvent, ReactionEvent
+
+# Rule 2: Discord message types 0 (default) and 19 (reply) are conversation; every other type
+# (joins, pins, boosts, thread starters...) is a system message.
+_CONVERSATION = frozenset({discord.MessageType.default, discord.MessageType.reply})
+
+
+def message_event(message: discord.Message) -> MessageEvent | None:
+    """The engine's view of a guild message; None outside guilds (DMs)."""
+    if message.guild is None:
+        return None
+    reply_to = reply_to_author = None
+    reference = message.reference
+    if message.type is discord.MessageType.reply and reference is not None:
+        reply_to = reference.message_id
+        resolved = reference.resolved
+        # Discord sends the replied-to message along; a bot author is no exchange partner,
+        # so it is left for the message index (which knows it as non-human) to settle.
+        if isinstance(resolved, discord.Message) and not resolved.author.bot:
+            reply_to_author = resolved.author.id
+    return MessageEvent(
+        id=message.id,
+        guild=message.guild.id,
+        channel=message.channel.id,
+        author=message.author.id,
+        ts=message.created_at,
+        reply_to=reply_to,
+        reply_to_author=reply_to_author,
+        # From the payload's `mentions`, which Discord keeps without the message-content intent.
+        mentions=tuple(user.id for user in message.mentions if not user.bot),
+        bot=message.author.bot or message.webhook_id is not None,
+        system=message.type not in _CONVERSATION,
+        content=message.content or None,
+    )
+
+
+def reaction_event(
+    payload: discord.RawReactionActionEvent, at: datetime, author_is_bot: bool = False
+) -> ReactionEvent | None:
+    """A reaction added in a guild; None for DMs, bots reacting, or reactions to a bot."""
+    if payload.guild_id is None or author_is_bot:
+        return None
+    if payload.member is not None and payload.member.bot:
+        return None
+    return ReactionEvent(
+        guild=payload.guild_id,
+        channel=payload.channel_id,
+        message=payload.message_id,
+        user=payload.user_id,
+        ts=at,
+        message_author=payload.message_author_id,
+    )
+
+
+def delete_events(
+    guild: int | None, channel: int, message_ids: list[int], at: datetime
+) -> list[DeleteEvent]:
+    if guild is None:
+        return []
+    return [DeleteEvent(guild, channel, message, at) for message in message_ids]
+
+
+def member_event(member: discord.Member) -> MemberEvent:
+    return MemberEvent(
+        guild=member.guild.id,
+        user=member.id,
+        bot=member.bot,
+        ts=member.joined_at,
+        name=member.display_name,
+    )

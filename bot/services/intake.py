@@ -1,0 +1,81 @@
+"""Live intake: gateway listeners hand events over without awaiting the store.
+
+One awaited store call per message would cap the bot near 1,500 messages/s (each aiosqlite call
+is a thread hop). Listeners only append to a queue; one task feeds the ingestor whole chunks,
+so a busy second costs a handful of store calls whatever its message count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.domain.events import GuildEvent
+from bot.services.ingest import Ingestor
+
+log = logging.getLogger(__name__)
+
+
+class Intake:
+    def __init__(self, ingestor: Ingestor, *, chunk: int = 4096) -> None:
+        self.ingestor = ingestor
+        self.chunk = chunk
+        self._queue: list[GuildEvent] = []
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task | None = None
+        self._flusher: asyncio.Task | None = None
+
+    def put(self, event: GuildEvent) -> None:
+        """Queue an event (in arrival order); never blocks."""
+        self._queue.append(event)
+        self._idle.clear()
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="streakbot-intake")
+            self._flusher = asyncio.create_task(
+                self.ingestor.flush_periodically(), name="streakbot-flush"
+            )
+
+    async def drain(self) -> None:
+        """Wait until every queued event has been ingested (not necessarily flushed)."""
+        if self._task is None:
+            await self._ingest_all()
+            return
+        await self._idle.wait()
+
+    async def stop(self) -> None:
+        """Ingest what is queued, flush it, and stop: a clean shutdown loses nothing."""
+        for task in (self._task, self._flusher):
+            if task is not None:
+                task.cancel()
+        for task in (self._task, self._flusher):
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._flusher = None
+        await self._ingest_all()
+        await self.ingestor.flush()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._ingest_all()
+                await self.ingestor.maybe_flush()
+            except Exception:
+                # A bad event must not stop intake for everyone; the store rolled back.
+                log.exception("intake: a chunk of events could not be ingested")
+            if not self._queue:
+                self._idle.set()
+
+    async def _ingest_all(self) -> None:
+        while self._queue:
+            chunk, self._queue = self._queue[: self.chunk], self._queue[self.chunk :]
+            await self.ingestor.ingest(chunk)
+        self._idle.set()
