@@ -1,4 +1,4 @@
-"""Command line: `python -m bot replay ...` (the live bot's `run` and `sandbox` come next)."""
+"""Command line: `python -m bot run | sandbox | replay ...`."""
 
 from __future__ import annotations
 
@@ -50,6 +50,21 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--until", type=_date, help="close days through this date (YYYY-MM-DD)")
     replay.add_argument("--db", type=Path, help="keep the resulting database at this path")
     replay.add_argument("--json", action="store_true", help="print the result as JSON")
+    commands.add_parser(
+        "run",
+        help="run the bot on Discord (needs STREAKBOT_TOKEN)",
+        description="Connect to Discord with STREAKBOT_TOKEN and run until stopped.",
+    )
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="no token needed: the real bot in a simulated community, on a local emulator",
+        description="Start the bundled Discord emulator, the real bot, and a simulated"
+        " community chatting over simulated days; then show the leaderboards and streaks.",
+    )
+    sandbox.add_argument("--days", type=int, default=10, help="days to simulate (1-60)")
+    sandbox.add_argument("--members", type=int, default=12, help="community size (4-200)")
+    sandbox.add_argument("--seed", type=int, default=7, help="randomness of the community")
+    sandbox.add_argument("--db", type=Path, help="keep the bot's database at this path")
     return parser
 
 
@@ -62,7 +77,52 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "replay":
         return _replay(args, settings)
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "sandbox":
+        return _sandbox(args)
     return 1  # pragma: no cover - argparse requires a command
+
+
+def _run(settings: Settings) -> int:
+    from bot.clock import SystemClock
+    from bot.runner import run_bot
+
+    if settings.token is None or not settings.token.get_secret_value().strip():
+        _error(
+            "no Discord token: set STREAKBOT_TOKEN (in the environment or in .env; see"
+            " .env.example). To see Streakbot work without one, run the offline sandbox:"
+            " `python -m bot sandbox`."
+        )
+        return EXIT_INPUT
+    try:
+        asyncio.run(run_bot(settings, SystemClock(), settings.token.get_secret_value()))
+    except ConfigError as error:
+        _error(str(error))
+        return EXIT_INPUT
+    except discord_login_failure() as error:
+        _error(f"Discord refused the token: {error}")
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def discord_login_failure() -> type[Exception]:
+    import discord
+
+    return discord.LoginFailure
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox import SandboxOptions, run_sandbox
+
+    try:
+        options = SandboxOptions(days=args.days, members=args.members, seed=args.seed, db=args.db)
+    except ValueError as error:
+        _error(str(error))
+        return EXIT_INPUT
+    return asyncio.run(run_sandbox(options, Console()))
 
 
 def _replay(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,3 +21,8 @@ class Settings(BaseSettings):
     database: Path = Path("data/streakbot.db")
     config: Path | None = None
     log_level: str = "INFO"
+    api_base: str | None = None
+    """A Discord-compatible server to talk to instead of Discord (the bundled emulator)."""
+    close_grace_minutes: float = Field(default=2, ge=0, le=120)
+    """How long after a guild's midnight its day is closed, for late-delivered messages."""
+    guild_ready_timeout: float = Field(default=2.0, gt=0, le=60)
