@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -48,6 +49,8 @@ class StreakBot(commands.Bot):
             enable_debug_events=False,
         )
         self.services = services
+        self.caught_up = asyncio.Event()
+        """Set once the guilds are registered and missed days closed after (re)connecting."""
 
     async def setup_hook(self) -> None:
         for extension in COGS:

@@ -44,9 +44,11 @@ class Events(commands.Cog):
         await self._register(guild)
 
     async def _catch_up(self) -> None:
+        self.bot.caught_up.clear()
         for guild in self.bot.guilds:
             await self._register(guild)
         await self.services.scheduler.catch_up([guild.id for guild in self.bot.guilds])
+        self.bot.caught_up.set()
         log.info("ready: %d guilds, missed days closed", len(self.bot.guilds))
 
     async def _register(self, guild: discord.Guild) -> None:

@@ -75,6 +75,7 @@ class Ingestor:
         self._monotonic = monotonic
         self._last_flush = monotonic()
         self._lock = asyncio.Lock()
+        self._guild_lock = asyncio.Lock()
         self._guilds: dict[int, GuildState] = {}
         self._pending: dict[int, list] = {}  # new index rows, not yet written
         self._updated: dict[int, list] = {}  # stored index rows changed since (deleted)
@@ -84,12 +85,16 @@ class Ingestor:
 
     async def guild(self, guild: int, config: GuildConfig | None = None) -> GuildState:
         """The guild's state, registering the guild (with `config` or the default) if new."""
-        state = self._guilds.get(guild)
-        if state is not None:
-            if config is not None:
-                await self.guilds_repo.save_config(guild, config)
-                state.apply(config)
-            return state
+        async with self._guild_lock:  # two callers must not each load a state of their own
+            state = self._guilds.get(guild)
+            if state is not None:
+                if config is not None:
+                    await self.guilds_repo.save_config(guild, config)
+                    state.apply(config)
+                return state
+            return await self._load_guild(guild, config)
+
+    async def _load_guild(self, guild: int, config: GuildConfig | None) -> GuildState:
         record = await self.guilds_repo.get(guild)
         if record is None or config is not None:
             await self.guilds_repo.save_config(guild, config or self.default_config)

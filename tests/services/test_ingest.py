@@ -545,3 +545,13 @@ async def test_a_new_config_applies_to_later_events_and_keeps_what_was_accepted(
     stored = await engine.ingestor.guilds_repo.get(G)
     assert stored is not None
     assert stored.config.points.message == 5
+
+
+async def test_concurrent_first_sight_of_a_guild_shares_one_state(db):
+    """The live bot registers a guild on ready while its first messages are ingested: both
+    must land in the same state, or the events counted by one are lost to the other."""
+    from bot.services.ingest import Ingestor
+
+    ingestor = Ingestor(db, config())
+    first, second = await asyncio.gather(ingestor.guild(G), ingestor.guild(G))
+    assert first is second
