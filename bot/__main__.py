@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     logging.basicConfig(
-        level=logging.WARNING if args.command == "replay" else settings.log_level,
+        level=logging.WARNING if args.command in ("replay", "sandbox") else settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "replay":

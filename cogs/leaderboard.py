@@ -14,7 +14,12 @@ from bot.services.profiles import Board, ProfileService
 from cogs.render import embed, flame, who
 
 TITLES = {"pairs": "Longest streaks", "members": "Most points", "tokens": "Most tokens"}
-UNITS = {"pairs": "days", "members": "points", "tokens": "tokens"}
+UNITS = {"pairs": ("day", "days"), "members": ("point", "points"), "tokens": ("token", "tokens")}
+
+
+def _unit(kind: str, count: int) -> str:
+    singular, plural = UNITS[kind]
+    return singular if count == 1 else plural
 
 
 class Leaderboard(commands.Cog):
@@ -79,25 +84,26 @@ class BoardView(discord.ui.View):
 
 
 def render_board(board: Board) -> discord.Embed:
-    unit = UNITS[board.kind]
+    kind = board.kind
     if not board.rows:
         lines = ["Nobody here yet: the board fills as members keep their streaks."]
     elif board.kind == "pairs":
         lines = [
             f"**{row.rank}.** {flame(row.current)} {who(row.a)} & {who(row.b)} —"
-            f" **{row.current}** {unit}"
+            f" **{row.current}** {_unit(kind, row.current)}"
             for row in board.rows
         ]
     else:
         lines = [
-            f"**{row.rank}.** {who(row.member)} — **{row.score}** {unit}" for row in board.rows
+            f"**{row.rank}.** {who(row.member)} — **{row.score}** {_unit(kind, row.score)}"
+            for row in board.rows
         ]
     result = embed(TITLES[board.kind], "\n".join(lines))
     if board.my_rank is None:
         mine = "You're not on this board yet"
     else:
         rank, score = board.my_rank
-        mine = f"You: #{rank} ({score} {unit})"
+        mine = f"You: #{rank} ({score} {_unit(kind, score)})"
     result.set_footer(text=f"Page {board.page + 1}/{board.pages} · {mine}")
     return result
 

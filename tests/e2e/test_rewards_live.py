@@ -107,7 +107,7 @@ async def test_leaderboard_pages_turn_with_buttons_and_show_my_rank(tmp_path):
         me = pairs[10][0]
         first = await h.emu.command(h.guild, h.general, me, "leaderboard", kind="pairs")
         footer = first.embeds[0]["footer"]["text"]
-        assert footer == "Page 1/2 · You: #11 (1 days)"
+        assert footer == "Page 1/2 · You: #11 (1 day)"
         assert first.embeds[0]["description"].count("\n") == 9  # ten rows
         second = await h.emu.click(first, "leaderboard:next", me)
         assert second.embeds[0]["footer"]["text"].startswith("Page 2/2")
