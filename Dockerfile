@@ -21,4 +21,5 @@ ENV STREAKBOT_DATABASE=/app/data/streakbot.db \
     PYTHONUNBUFFERED=1
 VOLUME ["/app/data"]
 ENTRYPOINT ["streakbot"]
-CMD ["replay", "data/sample/community.jsonl"]
+# With STREAKBOT_TOKEN: `docker run -e STREAKBOT_TOKEN=... -v streakbot:/app/data streakbot run`.
+CMD ["sandbox"]
