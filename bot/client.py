@@ -9,6 +9,7 @@ import discord
 from discord.ext import commands
 
 from bot.app import Services
+from bot.ingest.discord_events import message_event
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,14 @@ class StreakBot(commands.Bot):
         self.services.intake.start()
         self.services.scheduler.start()
         await self.tree.sync()
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        # The hottest path: queue the message for the intake, nothing else. Streakbot has no
+        # text commands, so discord.py's default `process_commands` is skipped, and this runs
+        # without the extra task a cog listener would cost per message.
+        event = message_event(message)
+        if event is not None:
+            self.services.intake.put(event)
 
     async def close(self) -> None:
         # Flush what the gateway delivered before the connection goes: a clean shutdown

@@ -16,7 +16,6 @@ from bot.client import StreakBot
 from bot.ingest.discord_events import (
     delete_events,
     member_event,
-    message_event,
     reaction_event,
 )
 
@@ -59,11 +58,7 @@ class Events(commands.Cog):
 
     # -- messages and reactions ---------------------------------------------------------------
 
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        event = message_event(message)
-        if event is not None:
-            self.services.intake.put(event)
+    # Messages are taken in by StreakBot.on_message itself (the hot path, see bot/client.py).
 
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:

@@ -18,9 +18,12 @@ log = logging.getLogger(__name__)
 
 
 class Intake:
-    def __init__(self, ingestor: Ingestor, *, chunk: int = 4096) -> None:
+    def __init__(self, ingestor: Ingestor, *, chunk: int = 4096, linger: float = 0.05) -> None:
         self.ingestor = ingestor
         self.chunk = chunk
+        self.linger = linger
+        """After the first event of a quiet spell, wait this long for more: a busy gateway
+        then costs one store lookup per chunk, not one per message."""
         self._queue: list[GuildEvent] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -64,6 +67,8 @@ class Intake:
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
+            if len(self._queue) < self.chunk:
+                await asyncio.sleep(self.linger)
             self._wake.clear()
             try:
                 await self._ingest_all()
