@@ -80,6 +80,28 @@ class Attachment:
         return len(self.data)
 
 
+class _NoItems(list):  # type: ignore[type-arg]
+    """One shared, unchangeable empty list: the default of a message's list fields.
+
+    A stored message would otherwise own five empty lists, and the garbage collector's full
+    passes over them cost more than building the message (benchmarks store 100k+ messages).
+    It still equals `[]`; code that changes a field assigns a new list.
+    """
+
+    def _frozen(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("assign a new list instead of changing a message's list in place")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _frozen
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _frozen
+
+
+NO_ITEMS: list[Any] = _NoItems()
+
+
+def _none() -> list[Any]:
+    return NO_ITEMS
+
+
 @dataclass(eq=False, slots=True)
 class Reference:
     message_id: int
@@ -100,11 +122,11 @@ class Message:
     author: User
     content: str = ""
     type: int = c.DEFAULT
-    embeds: list[dict[str, Any]] = field(default_factory=list)
-    components: list[dict[str, Any]] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
-    mentions: list[User] = field(default_factory=list)
-    mention_roles: list[Role] = field(default_factory=list)
+    embeds: list[dict[str, Any]] = field(default_factory=_none)
+    components: list[dict[str, Any]] = field(default_factory=_none)
+    attachments: list[Attachment] = field(default_factory=_none)
+    mentions: list[User] = field(default_factory=_none)
+    mention_roles: list[Role] = field(default_factory=_none)
     mention_everyone: bool = False
     reference: Reference | None = None
     referenced: Message | None = None
@@ -382,3 +404,8 @@ class Guild:
 
     def __repr__(self) -> str:
         return f"<Guild {self.name} {self.id}>"
+
+
+def as_user(user: User | Member) -> User:
+    """The user behind a member (or the user itself)."""
+    return user.user if isinstance(user, Member) else user

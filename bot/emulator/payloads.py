@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import constants as c
-from .snowflakes import iso, time_of
+from .snowflakes import iso, iso_cached, time_of
 
 if TYPE_CHECKING:
     from .models import Attachment, Channel, Guild, Member, Message, Role, User
@@ -30,7 +30,7 @@ def member(m: Member, *, with_user: bool = True, permissions: int | None = None)
         "nick": m.nick,
         "avatar": None,
         "banner": None,
-        "joined_at": iso(m.joined_at) if m.joined_at else None,
+        "joined_at": iso_cached(m.joined_at) if m.joined_at else None,
         "premium_since": None,
         "deaf": False,
         "mute": False,
@@ -141,7 +141,7 @@ def guild(g: Guild, *, counts: bool = False) -> dict[str, Any]:
 
 
 def guild_create(g: Guild, members: list[Member]) -> dict[str, Any]:
-    """GUILD_CREATE: the guild with its channels and the given members (the bot's intents decide)."""
+    """GUILD_CREATE: the guild, its channels, and the members the bot's intents let it see."""
     data = guild(g)
     data.update(
         joined_at=iso(g.joined_at) if g.joined_at else None,
@@ -257,8 +257,8 @@ def without_content(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def emoji_from_key(key: str) -> dict[str, Any]:
-    """`🔥`, `name:id` or `a:name:id` (how a reaction URL spells an emoji) to a partial emoji."""
-    parts = key.split(":")
+    """`🔥`, `name:id`, `a:name:id` or `<:name:id>` to a partial emoji object."""
+    parts = key.strip("<>").split(":")
     if len(parts) >= 2 and parts[-1].isdigit():
         animated = len(parts) == 3 and parts[0] == "a"
         return {"id": parts[-1], "name": parts[-2], "animated": animated}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 _LOW_BITS = (1 << 22) - 1
@@ -15,7 +16,13 @@ def time_of(snowflake: int) -> datetime:
 
 def iso(instant: datetime) -> str:
     """Discord's timestamp format (ISO 8601 with microseconds and an offset)."""
-    return instant.astimezone(UTC).isoformat(timespec="microseconds")
+    if instant.tzinfo is not UTC:
+        instant = instant.astimezone(UTC)
+    return instant.isoformat(timespec="microseconds")
+
+
+# Join dates and the like repeat in every message payload; message timestamps do not.
+iso_cached = lru_cache(maxsize=4096)(iso)
 
 
 def parse_iso(text: str | None) -> datetime | None:
@@ -36,8 +43,11 @@ class SnowflakeFactory:
     def at(self, instant: datetime) -> int:
         if instant.tzinfo is None:
             raise ValueError("snowflake instants must be timezone-aware")
-        ms = int(instant.timestamp() * 1000) - DISCORD_EPOCH_MS
+        return self.at_ms(int(instant.timestamp() * 1000))
+
+    def at_ms(self, unix_ms: int) -> int:
+        ms = unix_ms - DISCORD_EPOCH_MS
         if ms < 0:
-            raise ValueError(f"{instant} is before Discord's epoch (2015-01-01)")
+            raise ValueError("snowflakes start at Discord's epoch (2015-01-01)")
         self._counter = (self._counter + 1) & _LOW_BITS
         return (ms << 22) | self._counter
