@@ -20,6 +20,8 @@ _FLUSH_EVERY = 256
 
 
 class UserActions:
+    """The part of `Emulator` that acts as its users."""
+
     world: World
     gateway: Gateway
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -102,7 +103,9 @@ class Emulator(UserActions, InteractionActions):
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def running(self, client: discord.Client, *, ready_timeout: float = 10.0) -> Any:
+    def running(
+        self, client: discord.Client, *, ready_timeout: float = 10.0
+    ) -> AbstractAsyncContextManager[discord.Client]:
         """`async with emu.running(bot):` logs the bot in here, waits for its on_ready, and
         closes it on exit (discord.py's URLs are restored too)."""
         return running(client, self.api_base, self.bot_token, ready_timeout=ready_timeout)
@@ -130,7 +133,8 @@ class Emulator(UserActions, InteractionActions):
 
     @property
     def internal_errors(self) -> list[BaseException]:
-        """Exceptions the emulator raised while answering (answered as 500s): bugs to report."""
+        """Exceptions the emulator raised answering requests (answered 400, code 0): its bugs.
+        A test fixture should assert this stays empty."""
         return self.rest.internal_errors
 
     # Setting up a world (synchronous; connected bots are told as Discord would tell them).
@@ -213,7 +217,7 @@ class Emulator(UserActions, InteractionActions):
 
     def channel_messages(self, channel: Channel) -> list[Message]:
         """The channel's messages, oldest first (ephemeral ones are never in a channel)."""
-        return [channel.messages[i] for i in channel._order]
+        return channel.in_order()
 
     def dm_messages(self, user: User) -> list[Message]:
         channel = self.world.dm_channels.get(user.id)

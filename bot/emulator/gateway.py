@@ -193,18 +193,14 @@ class Gateway:
             await conn.close(4005, "Already authenticated.")
             return False
         if data.get("token") != world.token:
-            await conn.close(4004, "Authentication failed.")
-            return False
+            return await self._refuse(conn, 4004, "Authentication failed.")
         intents = data.get("intents")
         if not isinstance(intents, int):
             await conn.close(4013, "Invalid intent(s).")
             return False
-        if intents & c.GUILD_PRESENCES and "presences" not in world.privileged_intents:
-            return await self._refuse_intents(conn)
-        if intents & c.GUILD_MEMBERS and "members" not in world.privileged_intents:
-            return await self._refuse_intents(conn)
-        if intents & c.MESSAGE_CONTENT and "message_content" not in world.privileged_intents:
-            return await self._refuse_intents(conn)
+        for name, bit in c.PRIVILEGED_INTENTS.items():
+            if intents & bit and name not in world.privileged_intents:
+                return await self._refuse(conn, 4014, "Disallowed intent(s).")
         shard = data.get("shard")
         for old in list(self.sessions.values()):
             if old.shard == shard and not old.connected:
@@ -226,9 +222,9 @@ class Gateway:
         self._ready.set()
         return True
 
-    async def _refuse_intents(self, conn: Connection) -> bool:
-        self.handshakes.append(Handshake("closed", None, conn.path, conn.query, close_code=4014))
-        await conn.close(4014, "Disallowed intent(s).")
+    async def _refuse(self, conn: Connection, code: int, reason: str) -> bool:
+        self.handshakes.append(Handshake("closed", None, conn.path, conn.query, close_code=code))
+        await conn.close(code, reason)
         return False
 
     async def _resume(self, conn: Connection, data: dict[str, Any]) -> bool:
@@ -236,8 +232,7 @@ class Gateway:
             await conn.close(4005, "Already authenticated.")
             return False
         if data.get("token") != self.world.token:
-            await conn.close(4004, "Authentication failed.")
-            return False
+            return await self._refuse(conn, 4004, "Authentication failed.")
         session = self.sessions.get(data.get("session_id") or "")
         seq = data.get("seq") or 0
         replay = session.frames_after(seq) if session is not None else None

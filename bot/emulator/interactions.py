@@ -157,6 +157,8 @@ class InteractionBook:
         self.lifetime = lifetime
         self.by_id: dict[int, PendingInteraction] = {}
         self.by_token: dict[str, PendingInteraction] = {}
+        # Deferred component updates (type 6) by message ID: any edit of it completes them.
+        self.awaiting_edit: dict[int, PendingInteraction] = {}
 
     def open(
         self,
@@ -262,12 +264,23 @@ class InteractionBook:
             raise not_found(UNKNOWN_WEBHOOK, "Webhook")
         return pending
 
-    @staticmethod
     def finish(
-        pending: PendingInteraction, message: Message | None, modal: dict[str, Any] | None = None
+        self,
+        pending: PendingInteraction,
+        message: Message | None,
+        modal: dict[str, Any] | None = None,
     ) -> None:
+        if pending.source is not None:
+            self.awaiting_edit.pop(pending.source.id, None)
         if not pending.done.done():
             pending.done.set_result(Reply(pending, message, modal))
+
+    def message_edited(self, message: Message) -> None:
+        """The bot edited a message over plain REST: a deferred update waiting on it is done
+        (`await interaction.response.defer()` then `await interaction.message.edit(...)`)."""
+        pending = self.awaiting_edit.get(message.id)
+        if pending is not None:
+            self.finish(pending, message)
 
     @staticmethod
     async def wait(pending: PendingInteraction, timeout: float) -> Reply:

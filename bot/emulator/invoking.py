@@ -23,6 +23,8 @@ from .state import World
 
 
 class InteractionActions:
+    """The part of `Emulator` that starts interactions and waits for the bot's answer."""
+
     world: World
     gateway: Gateway
     interactions: InteractionBook
@@ -90,7 +92,9 @@ class InteractionActions:
     ) -> Reply:
         """`user` clicks the button (or picks `values` in the select menu) `custom_id` on the
         message. Returns the bot's final answer (an edit of that message for 6/7)."""
-        message = target._message() if isinstance(target, Reply) else target
+        message = target.message if isinstance(target, Reply) else target
+        if message is None:
+            raise EmulatorError("that reply is a modal: it has no components to click")
         user = as_user(user)
         component = message.find_component(custom_id)
         if component is None:

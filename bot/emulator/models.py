@@ -208,6 +208,10 @@ class Channel:
     def last_message_id(self) -> int | None:
         return self._order[-1] if self._order else None
 
+    def in_order(self) -> list[Message]:
+        """Every message of the channel, oldest first."""
+        return [self.messages[i] for i in self._order]
+
     def store(self, message: Message) -> None:
         self.messages[message.id] = message
         order = self._order

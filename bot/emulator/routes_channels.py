@@ -102,6 +102,7 @@ async def edit_message(call: Call) -> Any:
         )
     fields = message_fields(call.body(), call.files, partial=True)
     world.messages.edit(message, **fields)
+    call.interactions.message_edited(message)
     return payloads.message(message, world.bot.id)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from . import payloads
 from .access import guild_of, member_of, require_guild, role_of, user_of
-from .errors import MISSING_ACCESS, UNKNOWN_BAN, DiscordError, forbidden, invalid_form, not_found
+from .errors import MISSING_ACCESS, UNKNOWN_BAN, forbidden, invalid_form, not_found
 from .models import Guild, Member, Role
 from .permissions import (
     ADMINISTRATOR,
@@ -273,6 +273,3 @@ def _timeout_until(call: Call, guild: Guild, target: Member, body: dict[str, Any
             "Timeout cannot be longer than 28 days.",
         )
     return until
-
-
-__all__ = ["DiscordError", "router"]

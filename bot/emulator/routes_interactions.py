@@ -61,6 +61,8 @@ def _respond(
         return message
     if kind == c.DEFERRED_UPDATE_MESSAGE and component:
         pending.response, pending.original = kind, pending.source
+        if pending.source is not None:
+            book.awaiting_edit[pending.source.id] = pending
         return None
     if kind == c.UPDATE_MESSAGE and component and pending.source is not None:
         fields = message_fields(data, call.files, partial=True)

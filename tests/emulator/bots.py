@@ -20,6 +20,21 @@ class Pager(discord.ui.View):
         await interaction.response.edit_message(content=f"page {self.page}", view=self)
 
 
+class Ballot(discord.ui.View):
+    """Defers the click, then edits the message over plain REST (not the interaction webhook)."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=30)
+        self.votes = 0
+
+    @discord.ui.button(label="Vote", custom_id="vote")
+    async def cast(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.defer()
+        self.votes += 1
+        assert interaction.message is not None
+        await interaction.message.edit(content=f"votes: {self.votes}")
+
+
 def streak_bot() -> commands.Bot:
     bot = make_bot()
     config = app_commands.Group(name="config", description="Server settings")
@@ -82,7 +97,20 @@ def streak_bot() -> commands.Bot:
     async def feedback(interaction: discord.Interaction) -> None:
         await interaction.response.send_modal(Feedback())
 
-    for command in (config, leaderboard, report, purge, silent, feedback):
+    @app_commands.command(name="vote", description="A poll with a slow button")
+    @app_commands.guild_only()
+    async def vote(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("votes: 0", view=Ballot())
+
+    @app_commands.context_menu(name="Thank")
+    async def thank(interaction: discord.Interaction, member: discord.Member) -> None:
+        await interaction.response.send_message(f"thanked {member.name}", ephemeral=True)
+
+    @app_commands.context_menu(name="Quote")
+    async def quote(interaction: discord.Interaction, message: discord.Message) -> None:
+        await interaction.response.send_message(f"> {message.content}")
+
+    for command in (config, leaderboard, report, purge, silent, feedback, vote, thank, quote):
         bot.tree.add_command(command)
 
     async def setup_hook() -> None:

@@ -106,3 +106,37 @@ async def test_unknown_command_silence_and_modals(emu: Emulator, scene: Scene) -
         assert modal.modal["title"] == "Feedback"
         thanks = await emu.submit_modal(modal, scene.bob, {"text": "great"})
         assert thanks.content == "thanks: great"
+
+
+async def test_dm_commands_and_guild_only_ones(emu: Emulator, scene: Scene) -> None:
+    async with emu.running(streak_bot()):
+        reply = await emu.command(None, None, scene.bob, "report")
+        assert reply.content == "report ready"
+        assert reply.message.channel is emu.dm_channel(scene.bob)
+        with pytest.raises(CommandNotPermitted, match="not available in DMs"):
+            await emu.command(None, None, scene.bob, "vote")
+
+
+async def test_deferred_update_completed_by_a_plain_message_edit(
+    emu: Emulator, scene: Scene
+) -> None:
+    async with emu.running(streak_bot()):
+        poll = await emu.command(scene.guild, scene.general, scene.alice, "vote")
+        clicked = await emu.click(poll, "vote", scene.bob)
+        assert clicked.type == 6
+        assert clicked.deferred
+        assert clicked.message is poll.message
+        assert poll.content == "votes: 1"
+        assert emu.find_requests("PATCH", "/channels/{channel_id}/messages/{message_id}")
+
+
+async def test_context_menus_on_users_and_messages(emu: Emulator, scene: Scene) -> None:
+    async with emu.running(streak_bot()):
+        thanked = await emu.context_menu(
+            scene.guild, scene.general, scene.alice, "Thank", scene.bob
+        )
+        assert thanked.content == "thanked bob"
+        assert thanked.ephemeral
+        said = await emu.say(scene.general, scene.carol, "well said")
+        quoted = await emu.context_menu(scene.guild, scene.general, scene.alice, "Quote", said)
+        assert quoted.content == "> well said"

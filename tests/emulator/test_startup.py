@@ -67,6 +67,7 @@ async def test_wrong_token_at_the_gateway_closes_4004(emu: Emulator) -> None:
         closing = await ws.receive()
         assert closing.type is aiohttp.WSMsgType.CLOSE
         assert closing.data == 4004
+    assert emu.gateway.handshakes[-1].close_code == 4004
 
 
 async def test_privileged_intent_not_granted_closes_4014() -> None:
