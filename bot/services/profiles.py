@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from bot.clock import Clock
-from bot.domain.calendar import day_end, guild_day
+from bot.domain.calendar import day_end, days_between, guild_day
 from bot.services.intake import Intake
 from bot.store.database import Database
 from bot.store.profiles import (
@@ -154,7 +154,13 @@ class ProfileService:
     async def history(self, guild: int, member: int, page: int) -> tuple[Page[LedgerLine], int]:
         """A page (from 0) of the member's ledger entries, newest first, and the page count."""
         page = max(page, 0)
-        result = await self.store.history(guild, member, page * PAGE_SIZE, PAGE_SIZE)
+        state = await self.intake.ingestor.guild(guild)
+        if state.first_day is None:
+            return Page([], 0), 1
+        today = guild_day(self.clock.now(), state.config.zone)
+        first = min(date.fromisoformat(state.first_day), today)
+        days = [day.isoformat() for day in days_between(first, today)]
+        result = await self.store.history(guild, member, days, page * PAGE_SIZE, PAGE_SIZE)
         return result, _pages(result.total)
 
 

@@ -45,6 +45,9 @@ class LedgerRepository:
             raise ValueError("amount must be positive")
         if source == target:
             raise ValueError("a movement needs two different accounts")
+        if day is None and any(account not in (None, TREASURY) for account in (source, target)):
+            # Members' histories find their entries by day (see migration 0002).
+            raise ValueError("a movement of a member's tokens must carry its guild day")
         async with self.db.transaction() as conn:
             async with conn.execute("SELECT 1 FROM ledger WHERE key = ?", (key,)) as cursor:
                 if await cursor.fetchone():

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import orjson
+
 from bot.domain.ledger import TREASURY
 from bot.store.database import Database
 from bot.store.day_close import LEADERS
@@ -285,26 +287,33 @@ class ProfileRepository:
             row = await cursor.fetchone()
         return row[0] if row else 0
 
-    async def history(self, guild: int, member: int, offset: int, limit: int) -> Page[LedgerLine]:
-        """The ledger entries that moved the member's tokens, newest first."""
+    async def history(
+        self, guild: int, member: int, days: Sequence[str], offset: int, limit: int
+    ) -> Page[LedgerLine]:
+        """The ledger entries of `days` that moved the member's tokens, newest first.
+
+        `days` are the guild days to look in (the service passes every day since the guild's
+        first): each is a seek into the day-led indexes, see migration 0002."""
+        if not days:
+            return Page([], 0)
         conn = self.db.connection
-        # Each side comes in id order from its index (ledger_by_target, ledger_by_source) and
-        # the two are merged; an entry never has the member on both sides (source IS NOT
-        # target), so none is listed twice.
-        async with conn.execute(
+        wanted = orjson.dumps(list(days)).decode()
+        sides = (
             "SELECT id, day, created_at, amount, reason, key, source FROM ledger"
-            " WHERE guild = ?1 AND target = ?2"
+            " INDEXED BY ledger_by_day_target"
+            " WHERE guild = ?1 AND day IN (SELECT value FROM json_each(?3)) AND target = ?2"
             " UNION ALL"
             " SELECT id, day, created_at, -amount, reason, key, target FROM ledger"
-            " WHERE guild = ?1 AND source = ?2"
-            " ORDER BY id DESC LIMIT ?3 OFFSET ?4",
-            (guild, member, limit, offset),
+            " INDEXED BY ledger_by_day_source"
+            " WHERE guild = ?1 AND day IN (SELECT value FROM json_each(?3)) AND source = ?2"
+            "   AND source > 0"
+        )
+        async with conn.execute(
+            f"{sides} ORDER BY id DESC LIMIT ?4 OFFSET ?5", (guild, member, wanted, limit, offset)
         ) as cursor:
             found = [LedgerLine(*row) for row in await cursor.fetchall()]
         async with conn.execute(
-            "SELECT (SELECT count(*) FROM ledger WHERE guild = ?1 AND target = ?2)"
-            " + (SELECT count(*) FROM ledger WHERE guild = ?1 AND source = ?2)",
-            (guild, member),
+            f"SELECT count(*) FROM ({sides})", (guild, member, wanted)
         ) as cursor:
             total = (await cursor.fetchone())[0]
         return Page(found, total)

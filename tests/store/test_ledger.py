@@ -38,7 +38,7 @@ async def test_rule10_no_balance_goes_negative(ledger: LedgerRepository, db: Dat
     )
     with pytest.raises(InsufficientFunds):
         await ledger.move(
-            1, key="pay", source=TREASURY, target=101, amount=6, reason="x", day=None, at=AT
+            1, key="pay", source=TREASURY, target=101, amount=6, reason="x", day="2026-11-01", at=AT
         )
     assert await balances(db, 1) == {TREASURY: 5}
     assert len(await rows(db, "SELECT * FROM ledger")) == 1
@@ -60,10 +60,23 @@ async def test_rule10_totals_conserve_what_was_funded(ledger: LedgerRepository) 
         1, key="f1", source=None, target=TREASURY, amount=70, reason="fund", day=None, at=AT
     )
     await ledger.move(
-        1, key="p1", source=TREASURY, target=101, amount=20, reason="x", day=None, at=AT
+        1, key="p1", source=TREASURY, target=101, amount=20, reason="x", day="2026-11-01", at=AT
     )
-    await ledger.move(1, key="p2", source=101, target=102, amount=5, reason="x", day=None, at=AT)
+    await ledger.move(
+        1, key="p2", source=101, target=102, amount=5, reason="x", day="2026-11-01", at=AT
+    )
     totals = await ledger.totals(1)
     assert (totals.funded, totals.held, totals.mismatched_accounts) == (70, 70, 0)
     assert await ledger.balance(1, 101) == 15
     assert await ledger.balance(1, 102) == 5
+
+
+async def test_a_members_movement_must_carry_its_day(db):
+    """Histories find a member's entries by guild day: an entry without one would be lost."""
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO guilds (id, config) VALUES (1, '{}')")
+    repo = LedgerRepository(db)
+    await repo.move(1, key="f", source=None, target=0, amount=10, reason="fund", day=None, at="t")
+    with pytest.raises(ValueError, match="guild day"):
+        await repo.move(1, key="x", source=0, target=5, amount=1, reason="r", day=None, at="t")
+    assert await repo.treasury(1) == 10

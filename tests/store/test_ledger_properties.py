@@ -232,13 +232,20 @@ async def test_rule_10_overdraft_leaves_its_key_free(db: Database):
     )
     with pytest.raises(InsufficientFunds):
         await ledger.move(
-            1, key="p", source=TREASURY, target=101, amount=51, reason="pay", day=None, at=AT
+            1,
+            key="p",
+            source=TREASURY,
+            target=101,
+            amount=51,
+            reason="pay",
+            day="2026-11-01",
+            at=AT,
         )
     assert await ledger.treasury(1) == 50
     assert await ledger.balance(1, 101) == 0
     assert len(await ledger_rows(db)) == 1
     assert await ledger.move(
-        1, key="p", source=TREASURY, target=101, amount=50, reason="pay", day=None, at=AT
+        1, key="p", source=TREASURY, target=101, amount=50, reason="pay", day="2026-11-01", at=AT
     )
     assert (await ledger.treasury(1), await ledger.balance(1, 101)) == (0, 50)
 
@@ -254,7 +261,7 @@ async def test_rule_10_reused_key_is_a_no_op(db: Database):
         1, key="k", source=None, target=TREASURY, amount=10, reason="fund", day=None, at=AT
     )
     assert not await ledger.move(
-        1, key="k", source=None, target=101, amount=99, reason="fund", day=None, at=AT
+        1, key="k", source=None, target=101, amount=99, reason="fund", day="2026-11-01", at=AT
     )
     assert (await ledger.treasury(1), await ledger.balance(1, 101)) == (10, 0)
     totals = await ledger.totals(1)

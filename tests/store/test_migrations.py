@@ -41,7 +41,7 @@ async def test_a_version_1_database_is_upgraded_and_keeps_its_rows(db_path: Path
                 values, key=repr
             ), table
         names = {name for (name,) in await rows(db, "SELECT name FROM sqlite_schema")}
-        assert {"ledger_by_target", "ledger_by_source", "owner_notices"} <= names
+        assert {"ledger_by_day_target", "ledger_by_day_source", "owner_notices"} <= names
         async with db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO owner_notices (guild, kind, noticed_at) VALUES (1, 'unfunded', ?)",
