@@ -11,6 +11,7 @@ from bot.store.database import Database
 from bot.store.ledger import InsufficientFunds, LedgerRepository
 from tests.services.builders import balances, rows
 
+DAY = "2026-11-01"
 AT = "2026-11-01T00:00:00+00:00"
 
 
@@ -38,7 +39,7 @@ async def test_rule10_no_balance_goes_negative(ledger: LedgerRepository, db: Dat
     )
     with pytest.raises(InsufficientFunds):
         await ledger.move(
-            1, key="pay", source=TREASURY, target=101, amount=6, reason="x", day="2026-11-01", at=AT
+            1, key="pay", source=TREASURY, target=101, amount=6, reason="x", day=DAY, at=AT
         )
     assert await balances(db, 1) == {TREASURY: 5}
     assert len(await rows(db, "SELECT * FROM ledger")) == 1
@@ -60,11 +61,9 @@ async def test_rule10_totals_conserve_what_was_funded(ledger: LedgerRepository) 
         1, key="f1", source=None, target=TREASURY, amount=70, reason="fund", day=None, at=AT
     )
     await ledger.move(
-        1, key="p1", source=TREASURY, target=101, amount=20, reason="x", day="2026-11-01", at=AT
+        1, key="p1", source=TREASURY, target=101, amount=20, reason="x", day=DAY, at=AT
     )
-    await ledger.move(
-        1, key="p2", source=101, target=102, amount=5, reason="x", day="2026-11-01", at=AT
-    )
+    await ledger.move(1, key="p2", source=101, target=102, amount=5, reason="x", day=DAY, at=AT)
     totals = await ledger.totals(1)
     assert (totals.funded, totals.held, totals.mismatched_accounts) == (70, 70, 0)
     assert await ledger.balance(1, 101) == 15

@@ -20,6 +20,7 @@ from bot.store.ledger import InsufficientFunds, LedgerRepository
 
 GUILDS = (1, 2)
 MEMBERS = (101, 102, 103)
+DAY = "2026-11-01"
 AT = "2026-11-01T00:00:00+00:00"
 
 
@@ -188,7 +189,7 @@ async def test_rule_10_ledger_conserves_tokens_under_random_moves(steps: list[Mo
                     target=step.target,
                     amount=step.amount,
                     reason=step.reason,
-                    day="2026-11-01",
+                    day=DAY,
                     at=AT,
                 )
                 if step.source is not None and step.source == step.target:
@@ -238,14 +239,14 @@ async def test_rule_10_overdraft_leaves_its_key_free(db: Database):
             target=101,
             amount=51,
             reason="pay",
-            day="2026-11-01",
+            day=DAY,
             at=AT,
         )
     assert await ledger.treasury(1) == 50
     assert await ledger.balance(1, 101) == 0
     assert len(await ledger_rows(db)) == 1
     assert await ledger.move(
-        1, key="p", source=TREASURY, target=101, amount=50, reason="pay", day="2026-11-01", at=AT
+        1, key="p", source=TREASURY, target=101, amount=50, reason="pay", day=DAY, at=AT
     )
     assert (await ledger.treasury(1), await ledger.balance(1, 101)) == (0, 50)
 
@@ -261,7 +262,7 @@ async def test_rule_10_reused_key_is_a_no_op(db: Database):
         1, key="k", source=None, target=TREASURY, amount=10, reason="fund", day=None, at=AT
     )
     assert not await ledger.move(
-        1, key="k", source=None, target=101, amount=99, reason="fund", day="2026-11-01", at=AT
+        1, key="k", source=None, target=101, amount=99, reason="fund", day=DAY, at=AT
     )
     assert (await ledger.treasury(1), await ledger.balance(1, 101)) == (10, 0)
     totals = await ledger.totals(1)
