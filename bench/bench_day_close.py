@@ -45,6 +45,19 @@ def member_id(index: int) -> int:
     return MEMBER_BASE + index * 7_919
 
 
+KINDS = ("reply", "mention", "reaction")
+
+
+def pair_rows(exchanges: list[tuple]) -> list[tuple]:
+    """(guild, day, src, dst, kind, count) exchanges as the store keeps them: a row per pair."""
+    pairs: dict[tuple, list[int]] = {}
+    for guild, day, src, dst, kind, count in exchanges:
+        a, b = min(src, dst), max(src, dst)
+        counts = pairs.setdefault((guild, day, a, b), [0] * 6)
+        counts[KINDS.index(kind) + (0 if src == a else 3)] += count
+    return [(*key, *counts) for key, counts in sorted(pairs.items())]
+
+
 def build(path: Path, live: int, seed: int = 1, short_treasury: bool = False) -> dict:
     """Write the pre-close state for `live` live pairs into a migrated file; expected counts."""
     from bot.guild_config import config_to_dict, load_config
@@ -142,9 +155,9 @@ def build(path: Path, live: int, seed: int = 1, short_treasury: bool = False) ->
             " SELECT guild, b, tier, day FROM tier_rewards"
         )
         connection.executemany(
-            "INSERT INTO exchanges (guild, day, a, b, src, kind, count)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            sorted((g, d, min(s, t), max(s, t), s, k, n) for g, d, s, t, k, n in exchanges),
+            "INSERT INTO pair_days (guild, day, a, b, a_reply, a_mention, a_reaction, b_reply,"
+            " b_mention, b_reaction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            pair_rows(exchanges),
         )
         connection.executemany(
             "INSERT INTO member_days (guild, day, member, points) VALUES (?, ?, ?, ?)",

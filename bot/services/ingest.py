@@ -39,6 +39,8 @@ from bot.store.ingest import IngestBatch, IngestRepository
 
 log = logging.getLogger(__name__)
 
+# A kind's counter in a pair's day row, for its first member (see bot.store.ingest.PAIR_COUNTS).
+_KIND_COLUMN = {REPLY: 0, MENTION: 1, REACTION: 2}
 # Positions in a message index row (see bot.store.ingest.MESSAGE_COLUMNS).
 _AUTHOR, _DAY, _HUMAN, _POINTS, _REPLY, _MENTIONS, _DELETED = 2, 3, 4, 5, 6, 7, 8
 
@@ -387,12 +389,16 @@ class Ingestor:
         )
         for state in self._guilds.values():
             gid = state.id
-            batch.exchanges.extend(
-                (gid, day, src, dst, src, kind, delta)
-                if src < dst
-                else (gid, day, dst, src, src, kind, delta)
-                for (day, src, dst, kind), delta in state.exchanges.items()
-                if delta
+            pairs: dict[tuple[str, int, int], list[int]] = {}
+            for (day, src, dst, kind), delta in state.exchanges.items():
+                if delta:
+                    a, b = (src, dst) if src < dst else (dst, src)
+                    counts = pairs.get((day, a, b))
+                    if counts is None:
+                        counts = pairs[(day, a, b)] = [0, 0, 0, 0, 0, 0]
+                    counts[_KIND_COLUMN[kind] + (0 if src == a else 3)] += delta
+            batch.pairs.extend(
+                (gid, day, a, b, *counts) for (day, a, b), counts in pairs.items() if any(counts)
             )
             batch.member_days.extend(
                 (gid, day, member, points)

@@ -97,15 +97,14 @@ class DayCloseRepository:
         await conn.execute("DELETE FROM close_payments")
 
         # Rule 6: pairs whose counted exchanges of the day go both ways (or one, if allowed).
-        mutual = "min(src) <> max(src)" if config.streaks.require_mutual else "true"
         kinds = config.streaks.count
+        a_side = " + ".join(f"a_{kind}" for kind in kinds)
+        b_side = " + ".join(f"b_{kind}" for kind in kinds)
+        joint = "AND" if config.streaks.require_mutual else "OR"
         cursor = await conn.execute(
-            "INSERT INTO close_pairs (a, b)"
-            " SELECT a, b FROM exchanges"
-            " WHERE guild = ? AND day = ? AND count > 0"
-            f"   AND kind IN ({', '.join('?' * len(kinds))})"
-            f" GROUP BY a, b HAVING {mutual}",
-            (guild, day, *kinds),
+            "INSERT INTO close_pairs (a, b) SELECT a, b FROM pair_days"
+            f" WHERE guild = ? AND day = ? AND ({a_side} > 0 {joint} {b_side} > 0)",
+            (guild, day),
         )
         result.pairs = cursor.rowcount
 

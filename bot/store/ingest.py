@@ -10,6 +10,8 @@ from bot.store.database import Database
 
 # Column order of a message index row, shared with the ingest service.
 MESSAGE_COLUMNS = "id, guild, author, day, human, points, reply_target, mention_targets, deleted"
+# The counters of a pair's day, in the order of IngestBatch.pairs rows (after guild, day, a, b).
+PAIR_COUNTS = ("a_reply", "a_mention", "a_reaction", "b_reply", "b_mention", "b_reaction")
 
 
 @dataclass(slots=True)
@@ -18,8 +20,8 @@ class IngestBatch:
 
     messages: list[list] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
-    exchanges: list[tuple[int, str, int, int, int, str, int]] = field(default_factory=list)
-    """(guild, day, a, b, src, kind, delta): a < b is the pair, src the one who engaged."""
+    pairs: list[tuple[int, ...]] = field(default_factory=list)
+    """(guild, day, a, b, then the deltas of PAIR_COUNTS): a < b; a_* count a engaging b."""
     member_days: list[tuple[int, str, int, int]] = field(default_factory=list)
     members: list[tuple[int, int, int, str | None, int | None]] = field(default_factory=list)
     first_days: list[tuple[int, str]] = field(default_factory=list)
@@ -28,7 +30,7 @@ class IngestBatch:
         return (
             len(self.messages)
             + len(self.deleted)
-            + len(self.exchanges)
+            + len(self.pairs)
             + len(self.member_days)
             + len(self.members)
             + len(self.first_days)
@@ -102,23 +104,26 @@ class IngestRepository:
                     (_json(batch.deleted),),
                 )
             # A negative delta (a same-day delete) always meets an existing row; an UPSERT would
-            # check `count >= 0` on the would-be new row before resolving the conflict.
-            gains = [row for row in batch.exchanges if row[6] > 0]
-            losses = [row for row in batch.exchanges if row[6] < 0]
+            # check the counters on the would-be new row before resolving the conflict.
+            gains = [row for row in batch.pairs if min(row[4:]) >= 0]
+            losses = [row for row in batch.pairs if min(row[4:]) < 0]
+            values = ", ".join(f"value ->> {4 + n}" for n in range(len(PAIR_COUNTS)))
             if gains:
                 await conn.execute(
-                    "INSERT INTO exchanges (guild, day, a, b, src, kind, count)"
-                    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,"
-                    "   value ->> 5, value ->> 6 FROM json_each(?) WHERE true"
-                    " ON CONFLICT (guild, day, a, b, src, kind)"
-                    " DO UPDATE SET count = count + excluded.count",
+                    f"INSERT INTO pair_days (guild, day, a, b, {', '.join(PAIR_COUNTS)})"
+                    f" SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, {values}"
+                    " FROM json_each(?) WHERE true ON CONFLICT (guild, day, a, b) DO UPDATE SET "
+                    + ", ".join(f"{c} = {c} + excluded.{c}" for c in PAIR_COUNTS),
                     (_json(gains),),
                 )
             if losses:
                 await conn.execute(
-                    "UPDATE exchanges SET count = count + d.value ->> 6 FROM json_each(?) AS d"
-                    " WHERE guild = d.value ->> 0 AND day = d.value ->> 1 AND a = d.value ->> 2"
-                    "   AND b = d.value ->> 3 AND src = d.value ->> 4 AND kind = d.value ->> 5",
+                    "UPDATE pair_days SET "
+                    + ", ".join(
+                        f"{c} = {c} + d.value ->> {4 + n}" for n, c in enumerate(PAIR_COUNTS)
+                    )
+                    + " FROM json_each(?) AS d WHERE guild = d.value ->> 0"
+                    " AND day = d.value ->> 1 AND a = d.value ->> 2 AND b = d.value ->> 3",
                     (_json(losses),),
                 )
             if batch.member_days:

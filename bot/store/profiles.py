@@ -78,6 +78,17 @@ class LedgerLine:
     """The other account: 0 the treasury, None the outside world, else a member."""
 
 
+_KINDS = frozenset({"reply", "mention", "reaction"})
+
+
+def _sides(kinds: Sequence[str]) -> tuple[str, str]:
+    """SQL sums of a pair's counters for `kinds`: (a engaged b, b engaged a)."""
+    unknown = set(kinds) - _KINDS
+    if unknown:  # kinds come from a validated config; never interpolate anything else
+        raise ValueError(f"unknown exchange kinds: {sorted(unknown)}")
+    return " + ".join(f"a_{k}" for k in kinds), " + ".join(f"b_{k}" for k in kinds)
+
+
 def _marks(first: int, count: int) -> str:
     """Numbered placeholders ?first, ?first+1, ... (so that a list can be bound twice)."""
     return ", ".join(f"?{n}" for n in range(first, first + count))
@@ -116,25 +127,24 @@ class ProfileRepository:
         self, guild: int, day: str, member: int, kinds: Sequence[str]
     ) -> dict[int, tuple[bool, bool]]:
         """Partner -> (member engaged partner, partner engaged member) on `day`, counting the
-        exchanges of `kinds` that still count (count > 0)."""
+        exchanges of `kinds` that still count."""
         if not kinds:
             return {}
-        marks = _marks(4, len(kinds))
+        a_side, b_side = _sides(kinds)
         # The primary key leads with (guild, day, a): the member's pairs as `a` are a seek;
         # as `b` they are among the day's pairs whose `a` is smaller, a range of that day.
         async with self.db.connection.execute(
-            "SELECT b, max(src = ?2), max(src <> ?2) FROM exchanges"
-            " WHERE guild = ?1 AND day = ?3 AND a = ?2 AND count > 0"
-            f"   AND kind IN ({marks}) GROUP BY b"
+            f"SELECT b, {a_side} > 0, {b_side} > 0 FROM pair_days"
+            " WHERE guild = ?1 AND day = ?3 AND a = ?2"
             " UNION ALL"
-            " SELECT a, max(src = ?2), max(src <> ?2) FROM exchanges"
-            " WHERE guild = ?1 AND day = ?3 AND a < ?2 AND b = ?2 AND count > 0"
-            f"   AND kind IN ({marks}) GROUP BY a",
-            (guild, member, day, *kinds),
+            f" SELECT a, {b_side} > 0, {a_side} > 0 FROM pair_days"
+            " WHERE guild = ?1 AND day = ?3 AND a < ?2 AND b = ?2",
+            (guild, member, day),
         ) as cursor:
             return {
                 partner: (bool(sent), bool(received))
                 for partner, sent, received in await cursor.fetchall()
+                if sent or received
             }
 
     async def pair_days(
@@ -144,16 +154,18 @@ class ProfileRepository:
         any exchange of `kinds` that still counts between them."""
         if not days or not kinds:
             return {}
+        a_side, b_side = _sides(kinds)
+        mine, theirs = (a_side, b_side) if member < partner else (b_side, a_side)
         # `day IN (...)` makes it one primary key seek per day on (guild, day, a, b).
         async with self.db.connection.execute(
-            "SELECT day, max(src = ?2), max(src <> ?2) FROM exchanges"
-            f" WHERE guild = ?1 AND day IN ({_marks(5, len(days))}) AND a = ?3 AND b = ?4"
-            f"   AND count > 0 AND kind IN ({_marks(5 + len(days), len(kinds))})"
-            " GROUP BY day",
-            (guild, member, min(member, partner), max(member, partner), *days, *kinds),
+            f"SELECT day, {mine} > 0, {theirs} > 0 FROM pair_days"
+            f" WHERE guild = ?1 AND day IN ({_marks(4, len(days))}) AND a = ?2 AND b = ?3",
+            (guild, min(member, partner), max(member, partner), *days),
         ) as cursor:
             return {
-                day: (bool(sent), bool(received)) for day, sent, received in await cursor.fetchall()
+                day: (bool(sent), bool(received))
+                for day, sent, received in await cursor.fetchall()
+                if sent or received
             }
 
     async def pair_tiers(self, guild: int, member: int, partner: int) -> list[TierReached]:

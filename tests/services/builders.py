@@ -204,7 +204,9 @@ async def snapshot(db: Database) -> dict[str, list[tuple]]:
     tables = [
         name
         for (name,) in await rows(
-            db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            db,
+            "SELECT name FROM sqlite_schema"
+            " WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'",
         )
     ]
     return {name: sorted(await rows(db, f"SELECT * FROM {name}"), key=repr) for name in tables}

@@ -16,6 +16,7 @@ TABLES = {
     "guilds",
     "members",
     "messages",
+    "pair_days",
     "exchanges",
     "member_days",
     "streaks",
@@ -109,7 +110,7 @@ async def test_an_ingest_batch_is_written_all_or_nothing(db: Database) -> None:
     async with db.transaction() as conn:
         await conn.execute("INSERT INTO guilds (id, config) VALUES (1, '{}')")
     batch = IngestBatch(
-        exchanges=[(1, "2026-11-01", 101, 102, 101, "mention", 1)],
+        pairs=[(1, "2026-11-01", 101, 102, 0, 1, 0, 0, 0, 0)],  # 101 mentioned 102
         member_days=[(1, "2026-11-01", 101, -1)],  # CHECK (points >= 0) fails
         first_days=[(1, "2026-11-01")],
     )

@@ -64,3 +64,30 @@ async def test_an_owner_is_told_of_each_problem_once(db: Database) -> None:
         for detail in ("10", "10", "11"):
             await conn.execute(insert, ("missing_permission", detail, "2026-11-01T00:00:00+00:00"))
     assert await rows(db, "SELECT detail FROM owner_notices ORDER BY detail") == [("10",), ("11",)]
+
+
+async def test_version_1_exchanges_become_pair_days_with_the_same_counts(db_path: Path) -> None:
+    """Migration 0003 folds the directed exchange rows into one row per pair and day; the
+    `exchanges` view reads them back as they were."""
+    exchanges = [
+        (1, "2026-11-01", 101, 102, 101, "reply", 2),
+        (1, "2026-11-01", 101, 102, 102, "mention", 1),
+        (1, "2026-11-01", 101, 102, 102, "reaction", 3),
+        (1, "2026-11-02", 101, 103, 103, "reply", 1),
+        (1, "2026-11-02", 101, 103, 101, "mention", 0),  # withdrawn by a same-day delete
+    ]
+    _version_1(db_path)
+    with closing(sqlite3.connect(db_path)) as raw, raw:
+        raw.executemany(
+            "INSERT INTO exchanges (guild, day, a, b, src, kind, count)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            exchanges,
+        )
+    async with await Database.open(db_path) as db:
+        assert await rows(db, "SELECT * FROM pair_days ORDER BY day, a, b") == [
+            (1, "2026-11-01", 101, 102, 2, 0, 0, 0, 1, 3),
+            (1, "2026-11-02", 101, 103, 0, 0, 0, 1, 0, 0),
+        ]
+        assert sorted(
+            await rows(db, "SELECT guild, day, a, b, src, kind, count FROM exchanges")
+        ) == sorted(row for row in exchanges if row[6] > 0)

@@ -342,7 +342,7 @@ class _Recorder:
         return self.connection.execute(sql, params)
 
 
-BIG = ("streaks", "ledger", "exchanges", "member_days")
+BIG = ("streaks", "ledger", "pair_days", "member_days")
 
 
 @pytest.mark.parametrize("analyzed", [False, True])
@@ -397,9 +397,9 @@ async def test_every_query_seeks_an_index(
     text = "\n".join(every)
     for expected in (
         "SEARCH streaks USING INDEX streaks_by_b (guild=? AND b=?)",
-        "SEARCH exchanges USING PRIMARY KEY (guild=? AND day=? AND a=? AND b=?)",
-        "SEARCH exchanges USING PRIMARY KEY (guild=? AND day=? AND a=?)",
-        "SEARCH exchanges USING PRIMARY KEY (guild=? AND day=? AND a<?)",
+        "SEARCH pair_days USING PRIMARY KEY (guild=? AND day=? AND a=? AND b=?)",
+        "SEARCH pair_days USING PRIMARY KEY (guild=? AND day=? AND a=?)",
+        "SEARCH pair_days USING PRIMARY KEY (guild=? AND day=? AND a<?)",
         "SEARCH streak_leaders USING PRIMARY KEY (guild=? AND position>? AND position<?)",
         "SEARCH ledger USING INDEX ledger_by_day_target (guild=? AND day=? AND target=?)",
         "SEARCH ledger USING INDEX ledger_by_day_source (guild=? AND day=? AND source=?)",
