@@ -109,9 +109,50 @@ class AnnounceConfig(_Section):
     """Whether a milestone message pings the pair (it never pings anyone else)."""
 
 
+class ChannelsConfig(_Section):
+    counted: tuple[Snowflake, ...] = ()
+    """Only these channels count (empty: every channel)."""
+    ignored: tuple[Snowflake, ...] = ()
+    """These channels never count."""
+
+    def counts(self, channel: int) -> bool:
+        return channel not in self.ignored and (not self.counted or channel in self.counted)
+
+
+class ModerationConfig(_Section):
+    role: Snowflake | None = None
+    """Members with this role may use the moderator commands (as may Manage Messages)."""
+    kick_suspend_days: NonNegative = 7
+    """A kicked member is suspended from rewards this many days (0: not at all). A timed-out
+    member is suspended while timed out; a banned one until unsuspended."""
+
+
+class ShopItem(_Section):
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    role: Snowflake
+    price: Annotated[int, Strict(), Field(ge=1)]
+
+
+class ShopConfig(_Section):
+    freeze_price: Annotated[int, Strict(), Field(ge=1)] = 50
+    restore_price: Annotated[int, Strict(), Field(ge=1)] = 150
+    restore_hours: Annotated[int, Strict(), Field(ge=1, le=24 * 14)] = 48
+    """How long after a streak broke it can still be restored (once per run)."""
+    roles: tuple[ShopItem, ...] = ()
+
+
+class RemindersConfig(_Section):
+    hours_before: Annotated[int, Strict(), Field(ge=1, le=23)] = 3
+    """Opted-in members are reminded this long before the guild's midnight."""
+
+
 class GuildConfig(_Section):
     timezone: str = "UTC"
     announce: AnnounceConfig = AnnounceConfig()
+    channels: ChannelsConfig = ChannelsConfig()
+    moderation: ModerationConfig = ModerationConfig()
+    shop: ShopConfig = ShopConfig()
+    reminders: RemindersConfig = RemindersConfig()
     streaks: StreaksConfig = StreaksConfig()
     points: PointsConfig = PointsConfig()
     tokens: TokensConfig = TokensConfig()

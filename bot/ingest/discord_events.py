@@ -7,7 +7,7 @@ dated by the clock when they arrive.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import discord
 
@@ -16,34 +16,46 @@ from bot.domain.events import DeleteEvent, MemberEvent, MessageEvent, ReactionEv
 # Rule 2: Discord message types 0 (default) and 19 (reply) are conversation; every other type
 # (joins, pins, boosts, thread starters...) is a system message.
 _CONVERSATION = frozenset({discord.MessageType.default, discord.MessageType.reply})
+_REPLY = discord.MessageType.reply
+_DISCORD_EPOCH_MS = discord.utils.DISCORD_EPOCH
 
 
 def message_event(message: discord.Message) -> MessageEvent | None:
-    """The engine's view of a guild message; None outside guilds (DMs)."""
-    if message.guild is None:
+    """The engine's view of a guild message; None outside guilds (DMs).
+
+    Runs for every message the gateway delivers, on the event loop: it reads each attribute
+    once, and builds the event positionally (keywords cost a third of the construction)."""
+    guild = message.guild
+    if guild is None:
         return None
+    kind = message.type
+    author = message.author
     reply_to = reply_to_author = None
-    reference = message.reference
-    if message.type is discord.MessageType.reply and reference is not None:
-        reply_to = reference.message_id
-        resolved = reference.resolved
-        # Discord sends the replied-to message along; a bot author is no exchange partner,
-        # so it is left for the message index (which knows it as non-human) to settle.
-        if isinstance(resolved, discord.Message) and not resolved.author.bot:
-            reply_to_author = resolved.author.id
+    if kind is _REPLY:
+        reference = message.reference
+        if reference is not None:
+            reply_to = reference.message_id
+            resolved = reference.resolved
+            # Discord sends the replied-to message along; a bot author is no exchange partner,
+            # so it is left for the message index (which knows it as non-human) to settle.
+            if isinstance(resolved, discord.Message) and not resolved.author.bot:
+                reply_to_author = resolved.author.id
+    # From the payload's `mentions`, which Discord keeps without the message-content intent.
+    mentioned = message.mentions
+    snowflake = message.id
     return MessageEvent(
-        id=message.id,
-        guild=message.guild.id,
-        channel=message.channel.id,
-        author=message.author.id,
-        ts=message.created_at,
-        reply_to=reply_to,
-        reply_to_author=reply_to_author,
-        # From the payload's `mentions`, which Discord keeps without the message-content intent.
-        mentions=tuple(user.id for user in message.mentions if not user.bot),
-        bot=message.author.bot or message.webhook_id is not None,
-        system=message.type not in _CONVERSATION,
-        content=message.content or None,
+        snowflake,  # id
+        guild.id,  # guild
+        message.channel.id,  # channel
+        author.id,  # author
+        # `created_at` without its call: the snowflake's milliseconds since Discord's epoch.
+        datetime.fromtimestamp(((snowflake >> 22) + _DISCORD_EPOCH_MS) / 1000, UTC),  # ts
+        reply_to,
+        reply_to_author,
+        tuple([user.id for user in mentioned if not user.bot]) if mentioned else (),  # mentions
+        author.bot or message.webhook_id is not None,  # bot
+        kind not in _CONVERSATION,  # system
+        message.content or None,  # content
     )
 
 

@@ -18,14 +18,27 @@ log = logging.getLogger(__name__)
 
 
 class Intake:
-    def __init__(self, ingestor: Ingestor, *, chunk: int = 4096, linger: float = 0.05) -> None:
+    def __init__(
+        self,
+        ingestor: Ingestor,
+        *,
+        chunk: int = 4096,
+        linger: float = 0.05,
+        flush_rows: int = 4096,
+    ) -> None:
         self.ingestor = ingestor
         self.chunk = chunk
         self.linger = linger
         """After the first event of a quiet spell, wait this long for more: a busy gateway
         then costs one store lookup per chunk, not one per message."""
+        self.flush_rows = flush_rows
+        """Write once this many rows wait, without waiting for the ingestor's periodic flush:
+        a busy gateway is written in small transactions on the store's thread while events
+        keep coming, so a drain (a slash command, the day close, shutdown) never waits for a
+        second's worth of rows to be written at once."""
         self._queue: list[GuildEvent] = []
         self._wake = asyncio.Event()
+        self._hurry = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task | None = None
@@ -45,10 +58,14 @@ class Intake:
             )
 
     async def drain(self) -> None:
-        """Wait until every queued event has been ingested (not necessarily flushed)."""
+        """Wait until every queued event has been ingested (not necessarily flushed).
+
+        Whoever drains wants the events now: the linger is cut short."""
         if self._task is None:
             await self._ingest_all()
             return
+        if not self._idle.is_set():
+            self._hurry.set()
         await self._idle.wait()
 
     async def stop(self) -> None:
@@ -67,17 +84,27 @@ class Intake:
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
-            if len(self._queue) < self.chunk:
-                await asyncio.sleep(self.linger)
+            if len(self._queue) < self.chunk and not self._hurry.is_set():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.linger):
+                        await self._hurry.wait()
             self._wake.clear()
+            self._hurry.clear()
             try:
-                await self._ingest_all()
+                # Events keep coming while a chunk is ingested: under load this loop runs for
+                # as long as the gateway is busy, writing as it goes.
+                while self._queue:
+                    chunk, self._queue = self._queue[: self.chunk], self._queue[self.chunk :]
+                    await self.ingestor.ingest(chunk)
+                    if self.ingestor.unflushed >= self.flush_rows:
+                        await self.ingestor.flush()
                 await self.ingestor.maybe_flush()
             except Exception:
                 # A bad event must not stop intake for everyone; the store rolled back.
                 log.exception("intake: a chunk of events could not be ingested")
             if not self._queue:
                 self._idle.set()
+                self._hurry.clear()
 
     async def _ingest_all(self) -> None:
         while self._queue:

@@ -129,8 +129,11 @@ class DayCloseRepository:
         # Rule 7, live pairs that did not qualify: spend a freeze if they hold one, else break.
         async with conn.execute(
             "UPDATE streaks SET current = CASE WHEN freezes > 0 THEN current ELSE 0 END,"
-            "   freezes = max(freezes - 1, 0)"
-            " WHERE guild = ? AND current > 0 AND last_day < ? RETURNING current",
+            "   freezes = max(freezes - 1, 0),"
+            # What a break took, for a restore bought soon after (the shop).
+            "   broken_length = CASE WHEN freezes > 0 THEN broken_length ELSE current END,"
+            "   broken_day = CASE WHEN freezes > 0 THEN broken_day ELSE ?2 END"
+            " WHERE guild = ?1 AND current > 0 AND last_day < ?2 RETURNING current",
             (guild, day),
         ) as cursor:
             outcomes = [row[0] for row in await cursor.fetchall()]

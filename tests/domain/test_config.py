@@ -43,7 +43,16 @@ def test_shipped_default_file_lists_every_key():
     shipped = tomllib.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
     built_in = config_to_dict(GuildConfig())
     assert shipped.keys() == built_in.keys()
-    for section in ("announce", "streaks", "points", "tokens"):
+    for section in (
+        "announce",
+        "channels",
+        "moderation",
+        "shop",
+        "reminders",
+        "streaks",
+        "points",
+        "tokens",
+    ):
         assert shipped[section].keys() == built_in[section].keys(), section
     assert [tier.keys() for tier in shipped["tiers"]] == [tier.keys() for tier in built_in["tiers"]]
 

@@ -271,6 +271,8 @@ async def test_rule7_rule8_a_freeze_from_a_tier_bridges_an_empty_day(
     results = await engine.close(6)
     assert [(r.day, r.frozen, r.broken) for r in results] == [(iso(5), 0, 1), (iso(6), 0, 0)]
     assert (await streak(db, A, B))["current"] == 0
+    # The break keeps what it took, for a restore from the shop; the freeze took nothing.
+    assert await rows(db, "SELECT broken_length, broken_day FROM streaks") == [(3, iso(5))]
 
 
 async def test_rule8_freezes_are_capped_by_max_freezes(
