@@ -21,6 +21,7 @@ class GuildState:
         "dirty_days",
         "dirty_members",
         "exchanges",
+        "excluded",
         "first_day",
         "id",
         "last_closed",
@@ -47,6 +48,9 @@ class GuildState:
         self.current_points: dict[int, int] = {}
         self.dirty_members: set[int] = set()
         self.names: dict[int, str] = {}  # display names to write at the next flush
+        self.excluded: dict[int, datetime | None] = {}
+        """Members suspended (until when; None: until lifted) or opted out (None): nothing
+        they do counts, and nobody's engaging them counts either."""
 
     def apply(self, config: GuildConfig) -> None:
         """Take a (new) config; what was accepted under the old one stays as it is."""
@@ -56,6 +60,13 @@ class GuildState:
 
     def is_human(self, user: int) -> bool:
         return user not in self.bots
+
+    def counts(self, member: int, at: datetime) -> bool:
+        """Whether the member's part in an event at `at` counts (not suspended, not opted out)."""
+        if member not in self.excluded:
+            return True
+        until = self.excluded[member]
+        return until is not None and at >= until
 
     def day_points(self, day: str) -> dict[int, int]:
         """Points by member on an open day; the day is written at the next flush."""

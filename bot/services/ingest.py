@@ -110,8 +110,15 @@ class Ingestor:
                 state.last_point[user] = _from_ms(last_ms)
         for day, member, points in await self.repo.open_day_points(guild, state.last_closed):
             state.open_days.setdefault(day, {})[member] = points
+        state.excluded = await self.repo.exclusions(guild)
         self._guilds[guild] = state
         return state
+
+    async def refresh_exclusions(self, guild: int) -> None:
+        """Re-read who is suspended or opted out, after a service changed it."""
+        state = await self.guild(guild)
+        async with self._lock:  # between two chunks of events, never in the middle of one
+            state.excluded = await self.repo.exclusions(guild)
 
     def known_guilds(self) -> list[GuildState]:
         """Guilds seen by this process so far."""
@@ -202,11 +209,11 @@ class Ingestor:
         self._pending[event.id] = row
         if not self._note_day(state, day):
             return
-        if human and is_counted(event):
+        if human and is_counted(event) and state.counts(author, event.ts):
             self._counted_message(event, state, known, day, row)
         for user in event.reactors:
             self.stats.reactions += 1
-            self._react(state, day, user, author, human)
+            self._react(state, day, user, author, human, event.ts)
 
     def _counted_message(
         self, event: MessageEvent, state: GuildState, known: dict[int, list], day: str, row: list
@@ -222,8 +229,14 @@ class Ingestor:
         if reply_author is None and not event.mentions:
             reply_target, mention_targets = None, ()  # most messages: no exchange at all
         else:
+            ts = event.ts
             reply_target, mention_targets = message_exchanges(
-                author, reply_author, event.mentions, state.is_human
+                author,
+                reply_author,
+                event.mentions,
+                (lambda user: state.is_human(user) and state.counts(user, ts))
+                if state.excluded
+                else state.is_human,
             )
 
         points = state.day_points(day)
@@ -267,13 +280,23 @@ class Ingestor:
             row = self._row(event.message, known)
             if row is not None:
                 author, human = row[_AUTHOR], bool(row[_HUMAN])
-        self._react(state, day, event.user, author, human)
+        self._react(state, day, event.user, author, human, event.ts)
 
     def _react(
-        self, state: GuildState, day: str, user: int, author: int | None, author_human: bool
+        self,
+        state: GuildState,
+        day: str,
+        user: int,
+        author: int | None,
+        author_human: bool,
+        at: datetime,
     ) -> None:
         """Rules 4 and 9 for a reaction by `user` to a message by `author`."""
         if user in state.bots:
+            return
+        if state.excluded and not (
+            state.counts(user, at) and (author is None or state.counts(author, at))
+        ):
             return
         human = author_human and author is not None and state.is_human(author)
         target = reaction_target(user, author, human)

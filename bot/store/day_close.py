@@ -70,6 +70,7 @@ class DayCloseRepository:
                     )
                 expected = _next_day(day)
             await self._load_tiers(conn, config)
+            excluded = await self._load_excluded(conn, guild, closed_at)
             active = await self._active_days(conn, guild, days[0], days[-1])
             live = await self._has_live_streaks(conn, guild)
             idle: list[str] = []
@@ -80,7 +81,7 @@ class DayCloseRepository:
                     continue
                 await self._record_idle(conn, guild, idle, closed_at)
                 idle = []
-                results.append(await self._close_one(conn, guild, day, config, closed_at))
+                results.append(await self._close_one(conn, guild, day, config, closed_at, excluded))
                 live = await self._has_live_streaks(conn, guild)
             await self._record_idle(conn, guild, idle, closed_at)
             await conn.execute(
@@ -89,7 +90,13 @@ class DayCloseRepository:
         return results
 
     async def _close_one(
-        self, conn: aiosqlite.Connection, guild: int, day: str, config: GuildConfig, closed_at: str
+        self,
+        conn: aiosqlite.Connection,
+        guild: int,
+        day: str,
+        config: GuildConfig,
+        closed_at: str,
+        excluded: bool,
     ) -> DayCloseResult:
         result = DayCloseResult(guild, day)
         await conn.execute("DELETE FROM close_pairs")
@@ -107,6 +114,12 @@ class DayCloseRepository:
             (guild, day),
         )
         result.pairs = cursor.rowcount
+        if excluded:  # suspended or opted-out members: their pairs do not qualify
+            cursor = await conn.execute(
+                "DELETE FROM close_pairs WHERE a IN (SELECT member FROM close_excluded)"
+                " OR b IN (SELECT member FROM close_excluded)"
+            )
+            result.pairs -= cursor.rowcount
 
         # Rule 7, qualifying pairs: extend a live streak, or start a new run. The streaks table
         # has no index on what changes daily (current, last_day): moving a million index
@@ -143,7 +156,7 @@ class DayCloseRepository:
         lengths.update(current for current in outcomes if current)
 
         await self._reward_tiers(conn, guild, day, config, result)
-        await self._pay(conn, guild, day, config, closed_at, result)
+        await self._pay(conn, guild, day, config, closed_at, result, excluded)
         await refresh_leaders(conn, guild)
         await conn.execute("DELETE FROM streak_lengths WHERE guild = ?", (guild,))
         await conn.executemany(
@@ -208,6 +221,7 @@ class DayCloseRepository:
         config: GuildConfig,
         closed_at: str,
         result: DayCloseResult,
+        excluded: bool,
     ) -> None:
         """Rule 10: the day's points and tier tokens, paid from the treasury, pro rata if short."""
         per_point = config.tokens.per_point_fraction
@@ -225,6 +239,10 @@ class DayCloseRepository:
                 f"   || ':' || r.{member}, 'tier'"
                 " FROM close_reached r JOIN close_tiers t ON t.name = r.tier WHERE t.tokens > 0",
                 (prefix,),
+            )
+        if excluded:  # nothing is paid to a suspended or opted-out member
+            await conn.execute(
+                "DELETE FROM close_payments WHERE member IN (SELECT member FROM close_excluded)"
             )
         async with conn.execute("SELECT coalesce(sum(amount), 0) FROM close_payments") as cursor:
             result.owed = (await cursor.fetchone())[0]
@@ -278,6 +296,17 @@ class DayCloseRepository:
             "INSERT INTO close_tiers (name, days, tokens, freezes) VALUES (?, ?, ?, ?)",
             [(tier.name, tier.days, tier.tokens, tier.freezes) for tier in config.tiers],
         )
+
+    async def _load_excluded(self, conn: aiosqlite.Connection, guild: int, closed_at: str) -> bool:
+        """Members suspended at the close or opted out; True if there are any."""
+        await conn.execute("DELETE FROM close_excluded")
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO close_excluded (member)"
+            " SELECT member FROM suspensions WHERE guild = ?1 AND (until IS NULL OR until > ?2)"
+            " UNION SELECT member FROM opt_outs WHERE guild = ?1",
+            (guild, closed_at),
+        )
+        return cursor.rowcount > 0
 
     async def _active_days(
         self, conn: aiosqlite.Connection, guild: int, first: str, last: str

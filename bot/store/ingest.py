@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import orjson
 
@@ -57,6 +58,24 @@ class IngestRepository:
             "SELECT user, is_bot, last_point_ms FROM members WHERE guild = ?", (guild,)
         ) as cursor:
             return [(user, bool(is_bot), ms) for user, is_bot, ms in await cursor.fetchall()]
+
+    async def exclusions(self, guild: int) -> dict[int, datetime | None]:
+        """Members whose part counts nowhere: suspended (until when; None = until lifted) or
+        opted out (None)."""
+        async with self.db.connection.execute(
+            "SELECT member, until FROM suspensions WHERE guild = ?1"
+            " UNION ALL SELECT member, NULL FROM opt_outs WHERE guild = ?1",
+            (guild,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        found: dict[int, datetime | None] = {}
+        for member, until in rows:
+            when = None if until is None else datetime.fromisoformat(until)
+            if member not in found:
+                found[member] = when
+            elif found[member] is not None:  # the longer exclusion wins
+                found[member] = None if when is None else max(found[member], when)
+        return found
 
     async def open_day_points(self, guild: int, after_day: str) -> list[tuple[str, int, int]]:
         """(day, member, points) of the days after `after_day`: the days still open."""

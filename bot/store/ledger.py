@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiosqlite
+
 from bot.domain.ledger import TREASURY
 from bot.store.database import Database
 
@@ -41,41 +43,18 @@ class LedgerRepository:
         """Move `amount` between accounts (None = outside), in one transaction with its
         balance changes. False if `key` was already used; InsufficientFunds if `source` holds
         less than `amount` (nothing is written either way)."""
-        if amount <= 0:
-            raise ValueError("amount must be positive")
-        if source == target:
-            raise ValueError("a movement needs two different accounts")
-        if day is None and any(account not in (None, TREASURY) for account in (source, target)):
-            # Members' histories find their entries by day (see migration 0002).
-            raise ValueError("a movement of a member's tokens must carry its guild day")
         async with self.db.transaction() as conn:
-            async with conn.execute("SELECT 1 FROM ledger WHERE key = ?", (key,)) as cursor:
-                if await cursor.fetchone():
-                    return False
-            if source is not None:
-                async with conn.execute(
-                    "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, source)
-                ) as cursor:
-                    row = await cursor.fetchone()
-                if (row[0] if row else 0) < amount:
-                    raise InsufficientFunds(f"account {source} holds less than {amount}")
-                await conn.execute(
-                    "UPDATE balances SET balance = balance - ? WHERE guild = ? AND account = ?",
-                    (amount, guild, source),
-                )
-            if target is not None:
-                await conn.execute(
-                    "INSERT INTO balances (guild, account, balance) VALUES (?, ?, ?)"
-                    " ON CONFLICT (guild, account)"
-                    " DO UPDATE SET balance = balance + excluded.balance",
-                    (guild, target, amount),
-                )
-            await conn.execute(
-                "INSERT INTO ledger (guild, key, source, target, amount, reason, day, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (guild, key, source, target, amount, reason, day, at),
+            return await move_in(
+                conn,
+                guild,
+                key=key,
+                source=source,
+                target=target,
+                amount=amount,
+                reason=reason,
+                day=day,
+                at=at,
             )
-            return True
 
     async def balance(self, guild: int, account: int) -> int:
         async with self.db.connection.execute(
@@ -112,3 +91,54 @@ class LedgerRepository:
         ) as cursor:
             mismatched = (await cursor.fetchone())[0]
         return LedgerTotals(funded, held, mismatched)
+
+
+async def move_in(
+    conn: aiosqlite.Connection,
+    guild: int,
+    *,
+    key: str,
+    source: int | None,
+    target: int | None,
+    amount: int,
+    reason: str,
+    day: str | None,
+    at: str,
+) -> bool:
+    """`LedgerRepository.move` inside a transaction the caller holds (`db.transaction()`), so
+    that a use case can move tokens and change other rows all or nothing (a purchase, a void).
+    False if `key` was already used; InsufficientFunds if `source` holds less than `amount`
+    (raise it on, and the caller's transaction rolls back)."""
+    if amount <= 0:
+        raise ValueError("amount must be positive")
+    if source == target:
+        raise ValueError("a movement needs two different accounts")
+    if day is None and any(account not in (None, TREASURY) for account in (source, target)):
+        # Members' histories find their entries by day (see migration 0002).
+        raise ValueError("a movement of a member's tokens must carry its guild day")
+    async with conn.execute("SELECT 1 FROM ledger WHERE key = ?", (key,)) as cursor:
+        if await cursor.fetchone():
+            return False
+    if source is not None:
+        async with conn.execute(
+            "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, source)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if (row[0] if row else 0) < amount:
+            raise InsufficientFunds(f"account {source} holds less than {amount}")
+        await conn.execute(
+            "UPDATE balances SET balance = balance - ? WHERE guild = ? AND account = ?",
+            (amount, guild, source),
+        )
+    if target is not None:
+        await conn.execute(
+            "INSERT INTO balances (guild, account, balance) VALUES (?, ?, ?)"
+            " ON CONFLICT (guild, account) DO UPDATE SET balance = balance + excluded.balance",
+            (guild, target, amount),
+        )
+    await conn.execute(
+        "INSERT INTO ledger (guild, key, source, target, amount, reason, day, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (guild, key, source, target, amount, reason, day, at),
+    )
+    return True
