@@ -50,6 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--until", type=_date, help="close days through this date (YYYY-MM-DD)")
     replay.add_argument("--db", type=Path, help="keep the resulting database at this path")
     replay.add_argument("--json", action="store_true", help="print the result as JSON")
+    simulate = commands.add_parser(
+        "simulate",
+        help="project the economy report of a proposed config over recorded history",
+        description="Replay the exports with a proposed config and print the economy report"
+        " (tokens paid per day, outstanding, treasury runway, concentration) it would give.",
+    )
+    simulate.add_argument("files", nargs="+", type=Path, metavar="EXPORT")
+    simulate.add_argument("--config", type=Path, required=True, help="the proposed config")
+    simulate.add_argument(
+        "--chart", type=Path, default=Path("economy.png"), help="where to write the chart PNG"
+    )
     commands.add_parser(
         "run",
         help="run the bot on Discord (needs STREAKBOT_TOKEN)",
@@ -72,13 +83,19 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     logging.basicConfig(
-        level=logging.WARNING if args.command in ("replay", "sandbox") else settings.log_level,
+        level=(
+            logging.WARNING
+            if args.command in ("replay", "sandbox", "simulate")
+            else settings.log_level
+        ),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "replay":
         return _replay(args, settings)
     if args.command == "run":
         return _run(settings)
+    if args.command == "simulate":
+        return _simulate(args)
     if args.command == "sandbox":
         return _sandbox(args)
     return 1  # pragma: no cover - argparse requires a command
@@ -106,6 +123,58 @@ def _run(settings: Settings) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from bot.charts import economy_chart
+    from bot.services.economy import RATE_DAYS, economy_report
+    from bot.store.database import Database
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        _error(str(error))
+        return EXIT_INPUT
+    console = Console()
+
+    async def simulate(db_path: Path) -> int:
+        result = await Replay(args.files, config, db_path=db_path).run()
+        db = await Database.open(db_path)
+        try:
+            for guild in result.guilds:
+                report = await economy_report(db, guild.id)
+                console.rule(f"guild {guild.id}: {guild.first_day} → {guild.last_closed_day}")
+                runway = (
+                    "no payouts"
+                    if report.runway_days is None
+                    else f"{report.runway_days:,.0f} days at the last {RATE_DAYS} days' rate"
+                )
+                console.print(
+                    f"Minted in the last {len(report.paid_per_day)} closed days:"
+                    f" {report.minted:,} tokens\n"
+                    f"Outstanding: {report.outstanding:,} tokens held by {report.holders:,}"
+                    f" members\nTreasury: {report.treasury:,} tokens · runway {runway}\n"
+                    f"Held by the top 1 %: {report.top1_share:.0%} · top 10 %:"
+                    f" {report.top10_share:.0%}",
+                    highlight=False,
+                )
+                chart = args.chart
+                if len(result.guilds) > 1:
+                    chart = chart.with_name(f"{chart.stem}-{guild.id}{chart.suffix}")
+                chart.write_bytes(economy_chart(report))
+                console.print(f"Chart: {chart}", highlight=False)
+        finally:
+            await db.close()
+        return 0
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="streakbot-simulate-") as scratch:
+            return asyncio.run(simulate(Path(scratch) / "simulate.db"))
+    except InputError as error:
+        _error(str(error))
+        return EXIT_INPUT
 
 
 def discord_login_failure() -> type[Exception]:
