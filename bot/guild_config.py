@@ -146,6 +146,11 @@ class RemindersConfig(_Section):
     """Opted-in members are reminded this long before the guild's midnight."""
 
 
+class CommunityConfig(_Section):
+    sponsor_role: Snowflake | None = None
+    """Members with this role may fund sponsored pools (as may anyone with Manage Server)."""
+
+
 class GuildConfig(_Section):
     timezone: str = "UTC"
     announce: AnnounceConfig = AnnounceConfig()
@@ -153,6 +158,7 @@ class GuildConfig(_Section):
     moderation: ModerationConfig = ModerationConfig()
     shop: ShopConfig = ShopConfig()
     reminders: RemindersConfig = RemindersConfig()
+    community: CommunityConfig = CommunityConfig()
     streaks: StreaksConfig = StreaksConfig()
     points: PointsConfig = PointsConfig()
     tokens: TokensConfig = TokensConfig()

@@ -14,12 +14,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import StreakBot
+from bot.interaction_errors import UserError
+
+__all__ = ["Errors", "UserError", "describe"]
 
 log = logging.getLogger(__name__)
-
-
-class UserError(app_commands.AppCommandError):
-    """A problem the member can act on; its message is shown to them as is."""
 
 
 def describe(error: app_commands.AppCommandError) -> str:

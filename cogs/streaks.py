@@ -7,8 +7,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import StreakBot
+from bot.interaction_errors import UserError
 from bot.services.profiles import MyStreaks, PairHistory, StreakToday
-from cogs.errors import UserError
 from cogs.render import day_mark, embed, flame, plain, who
 
 

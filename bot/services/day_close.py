@@ -6,7 +6,7 @@ import logging
 from datetime import date, timedelta
 
 from bot.clock import Clock
-from bot.domain.calendar import days_between, guild_day
+from bot.domain.calendar import day_end, days_between, guild_day
 from bot.services.ingest import Ingestor
 from bot.store.database import Database
 from bot.store.day_close import DayCloseRepository, DayCloseResult
@@ -42,8 +42,13 @@ class DayCloser:
             if start > through:
                 return []
             days = [day.isoformat() for day in days_between(start, through)]
+            zone = state.config.zone
             results = await self.repo.close_days(
-                guild, days, state.config, self.clock.now().isoformat()
+                guild,
+                days,
+                state.config,
+                self.clock.now().isoformat(),
+                {day: day_end(date.fromisoformat(day), zone).isoformat() for day in days},
             )
             self.ingestor.day_closed(guild, days[-1])
         if self.checkpoint:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.calendar import DayClock
+from bot.domain.multipliers import PointsEvent
 from bot.domain.scoring import PointValues
 from bot.guild_config import GuildConfig
 
@@ -28,6 +29,9 @@ class GuildState:
         "last_point",
         "names",
         "open_days",
+        "points_events",
+        "pool_channels",
+        "pool_counts",
         "values",
     )
 
@@ -48,6 +52,12 @@ class GuildState:
         self.current_points: dict[int, int] = {}
         self.dirty_members: set[int] = set()
         self.names: dict[int, str] = {}  # display names to write at the next flush
+        self.points_events: list[PointsEvent] = []
+        """Events that multiply points (any not yet ended when loaded)."""
+        self.pool_channels: dict[int, int] = {}
+        """Channel -> the sponsored pool paying extra for exchanges there."""
+        self.pool_counts: dict[tuple[str, int, int], int] = {}
+        """(day, pool, member) -> exchanges made in the pool's channel, not yet flushed."""
         self.excluded: dict[int, datetime | None] = {}
         """Members suspended (until when; None: until lifted) or opted out (None): nothing
         they do counts, and nobody's engaging them counts either."""

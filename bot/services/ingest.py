@@ -30,6 +30,7 @@ from bot.domain.events import (
     is_counted,
 )
 from bot.domain.exchanges import MENTION, REACTION, REPLY, message_exchanges, reaction_target
+from bot.domain.multipliers import boost_percent, boosted
 from bot.domain.scoring import capped, in_cooldown, message_points
 from bot.guild_config import GuildConfig
 from bot.services.guild_state import GuildState
@@ -111,8 +112,17 @@ class Ingestor:
         for day, member, points in await self.repo.open_day_points(guild, state.last_closed):
             state.open_days.setdefault(day, {})[member] = points
         state.excluded = await self.repo.exclusions(guild)
+        state.points_events = await self.repo.points_events(guild, state.last_closed)
+        state.pool_channels = await self.repo.pool_channels(guild)
         self._guilds[guild] = state
         return state
+
+    async def refresh_community(self, guild: int) -> None:
+        """Re-read the guild's points events and pools, after a service changed them."""
+        state = await self.guild(guild)
+        async with self._lock:
+            state.points_events = await self.repo.points_events(guild, state.last_closed)
+            state.pool_channels = await self.repo.pool_channels(guild)
 
     async def refresh_exclusions(self, guild: int) -> None:
         """Re-read who is suspended or opted out, after a service changed it."""
@@ -213,7 +223,7 @@ class Ingestor:
             self._counted_message(event, state, known, day, row)
         for user in event.reactors:
             self.stats.reactions += 1
-            self._react(state, day, user, author, human, event.ts)
+            self._react(state, day, user, author, human, event.ts, event.channel)
 
     def _counted_message(
         self, event: MessageEvent, state: GuildState, known: dict[int, list], day: str, row: list
@@ -244,11 +254,10 @@ class Ingestor:
         values = state.values
         award = 0
         if not in_cooldown(values, event.ts, state.last_point.get(author)):
-            award = capped(
-                values,
-                message_points(values, reply_target is not None, bool(mention_targets)),
-                earned,
-            )
+            base = message_points(values, reply_target is not None, bool(mention_targets))
+            if state.points_events:
+                base = boosted(base, boost_percent(state.points_events, event.ts, event.channel))
+            award = capped(values, base, earned)
             if award:
                 state.last_point[author] = event.ts
                 state.dirty_members.add(author)
@@ -269,6 +278,12 @@ class Ingestor:
                 exchanges[key] = exchanges.get(key, 0) + 1
                 if target not in points:
                     points[target] = 0
+        pool = state.pool_channels.get(event.channel) if state.pool_channels else None
+        if pool is not None:
+            made = (reply_target is not None) + len(mention_targets)
+            if made:
+                key = (day, pool, author)
+                state.pool_counts[key] = state.pool_counts.get(key, 0) + made
 
     def _reaction(self, event: ReactionEvent, state: GuildState, known: dict[int, list]) -> None:
         self.stats.reactions += 1
@@ -280,7 +295,7 @@ class Ingestor:
             row = self._row(event.message, known)
             if row is not None:
                 author, human = row[_AUTHOR], bool(row[_HUMAN])
-        self._react(state, day, event.user, author, human, event.ts)
+        self._react(state, day, event.user, author, human, event.ts, event.channel)
 
     def _react(
         self,
@@ -290,6 +305,7 @@ class Ingestor:
         author: int | None,
         author_human: bool,
         at: datetime,
+        channel: int,
     ) -> None:
         """Rules 4 and 9 for a reaction by `user` to a message by `author`."""
         if user in state.bots:
@@ -306,9 +322,16 @@ class Ingestor:
         state.exchanges[key] = state.exchanges.get(key, 0) + 1
         points = state.day_points(day)
         earned = points.get(user, 0)
-        points[user] = earned + capped(state.values, state.values.reaction, earned)
+        value = state.values.reaction
+        if state.points_events:
+            value = boosted(value, boost_percent(state.points_events, at, channel))
+        points[user] = earned + capped(state.values, value, earned)
         if target not in points:
             points[target] = 0
+        pool = state.pool_channels.get(channel) if state.pool_channels else None
+        if pool is not None:
+            key = (day, pool, user)
+            state.pool_counts[key] = state.pool_counts.get(key, 0) + 1
 
     def _delete(self, event: DeleteEvent, state: GuildState, known: dict[int, list]) -> None:
         self.stats.deletes += 1
@@ -335,6 +358,14 @@ class Ingestor:
             for target in map(int, row[_MENTIONS].split(",")):
                 key = (day, author, target, MENTION)
                 exchanges[key] = exchanges.get(key, 0) - 1
+        pool = state.pool_channels.get(event.channel) if state.pool_channels else None
+        if pool is not None:
+            made = (row[_REPLY] is not None) + (
+                len(row[_MENTIONS].split(",")) if row[_MENTIONS] else 0
+            )
+            if made:
+                key = (day, pool, author)
+                state.pool_counts[key] = state.pool_counts.get(key, 0) - made
 
     def _member(self, event: MemberEvent, state: GuildState) -> None:
         if event.name is not None:
@@ -357,7 +388,7 @@ class Ingestor:
             + len(self._updated)
             + len(self._first_days)
             + sum(
-                len(s.exchanges) + len(s.dirty_days) + len(s.dirty_members)
+                len(s.exchanges) + len(s.dirty_days) + len(s.dirty_members) + len(s.pool_counts)
                 for s in self._guilds.values()
             )
         )
@@ -398,6 +429,7 @@ class Ingestor:
         self._first_days.clear()
         for state in self._guilds.values():
             state.exchanges.clear()
+            state.pool_counts.clear()
             state.dirty_days.clear()
             state.forget_current_day()
             state.dirty_members.clear()
@@ -422,6 +454,11 @@ class Ingestor:
                     counts[_KIND_COLUMN[kind] + (0 if src == a else 3)] += delta
             batch.pairs.extend(
                 (gid, day, a, b, *counts) for (day, a, b), counts in pairs.items() if any(counts)
+            )
+            batch.pool_days.extend(
+                (gid, day, pool, member, delta)
+                for (day, pool, member), delta in state.pool_counts.items()
+                if delta
             )
             batch.member_days.extend(
                 (gid, day, member, points)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import orjson
 
+from bot.domain.multipliers import PointsEvent
 from bot.store.database import Database
 
 # Column order of a message index row, shared with the ingest service.
@@ -24,6 +25,8 @@ class IngestBatch:
     pairs: list[tuple[int, ...]] = field(default_factory=list)
     """(guild, day, a, b, then the deltas of PAIR_COUNTS): a < b; a_* count a engaging b."""
     member_days: list[tuple[int, str, int, int]] = field(default_factory=list)
+    pool_days: list[tuple[int, str, int, int, int]] = field(default_factory=list)
+    """(guild, day, pool, member, delta): exchanges made in a pool's channel."""
     members: list[tuple[int, int, int, str | None, int | None]] = field(default_factory=list)
     first_days: list[tuple[int, str]] = field(default_factory=list)
 
@@ -33,6 +36,7 @@ class IngestBatch:
             + len(self.deleted)
             + len(self.pairs)
             + len(self.member_days)
+            + len(self.pool_days)
             + len(self.members)
             + len(self.first_days)
         )
@@ -76,6 +80,36 @@ class IngestRepository:
             elif found[member] is not None:  # the longer exclusion wins
                 found[member] = None if when is None else max(found[member], when)
         return found
+
+    async def points_events(self, guild: int, after_day: str) -> list[PointsEvent]:
+        """Points events that end after `after_day` began (those ingest may still meet)."""
+        async with self.db.connection.execute(
+            "SELECT id, name, percent, starts_at, ends_at, channels, tier_tokens"
+            " FROM points_events WHERE guild = ? AND ends_at > ? ORDER BY id",
+            (guild, after_day),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            PointsEvent(
+                id=row[0],
+                name=row[1],
+                percent=row[2],
+                starts=datetime.fromisoformat(row[3]),
+                ends=datetime.fromisoformat(row[4]),
+                channels=frozenset(orjson.loads(row[5])),
+                tier_tokens=bool(row[6]),
+            )
+            for row in rows
+        ]
+
+    async def pool_channels(self, guild: int) -> dict[int, int]:
+        """Channel -> pool, for the guild's pools that pay for exchanges in a channel."""
+        async with self.db.connection.execute(
+            "SELECT channel, id FROM pools WHERE guild = ? AND channel IS NOT NULL"
+            " AND per_exchange > 0 ORDER BY id",
+            (guild,),
+        ) as cursor:
+            return {channel: pool for channel, pool in await cursor.fetchall()}
 
     async def open_day_points(self, guild: int, after_day: str) -> list[tuple[str, int, int]]:
         """(day, member, points) of the days after `after_day`: the days still open."""
@@ -145,6 +179,25 @@ class IngestRepository:
                     " AND day = d.value ->> 1 AND a = d.value ->> 2 AND b = d.value ->> 3",
                     (_json(losses),),
                 )
+            if batch.pool_days:
+                gains = [row for row in batch.pool_days if row[4] > 0]
+                losses = [row for row in batch.pool_days if row[4] < 0]
+                if gains:
+                    await conn.execute(
+                        "INSERT INTO pool_days (guild, day, pool, member, exchanges)"
+                        " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4"
+                        " FROM json_each(?) WHERE true ON CONFLICT (guild, day, pool, member)"
+                        " DO UPDATE SET exchanges = exchanges + excluded.exchanges",
+                        (_json(gains),),
+                    )
+                if losses:
+                    await conn.execute(
+                        "UPDATE pool_days SET exchanges = exchanges + d.value ->> 4"
+                        " FROM json_each(?) AS d WHERE guild = d.value ->> 0"
+                        " AND day = d.value ->> 1 AND pool = d.value ->> 2"
+                        " AND member = d.value ->> 3",
+                        (_json(losses),),
+                    )
             if batch.member_days:
                 await conn.execute(
                     "INSERT INTO member_days (guild, day, member, points)"
