@@ -71,6 +71,11 @@ class GuildState:
     def is_human(self, user: int) -> bool:
         return user not in self.bots
 
+    def channel_counts(self, channel: int) -> bool:
+        """Whether events in `channel` count (`[channels] counted` / `ignored`)."""
+        rules = self.config.channels
+        return not (rules.counted or rules.ignored) or rules.counts(channel)
+
     def counts(self, member: int, at: datetime) -> bool:
         """Whether the member's part in an event at `at` counts (not suspended, not opted out)."""
         if member not in self.excluded:

@@ -219,7 +219,12 @@ class Ingestor:
         self._pending[event.id] = row
         if not self._note_day(state, day):
             return
-        if human and is_counted(event) and state.counts(author, event.ts):
+        if (
+            human
+            and is_counted(event)
+            and state.counts(author, event.ts)
+            and state.channel_counts(event.channel)
+        ):
             self._counted_message(event, state, known, day, row)
         for user in event.reactors:
             self.stats.reactions += 1
@@ -308,7 +313,7 @@ class Ingestor:
         channel: int,
     ) -> None:
         """Rules 4 and 9 for a reaction by `user` to a message by `author`."""
-        if user in state.bots:
+        if user in state.bots or not state.channel_counts(channel):
             return
         if state.excluded and not (
             state.counts(user, at) and (author is None or state.counts(author, at))

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.clock import ManualClock
 from bot.store.database import Database
-from tests.services.builders import A, B, C, Engine, Events, at, balances, config, iso, rows
+from tests.services.builders import A, B, C, D, Engine, Events, at, balances, config, iso, rows
 
 
 async def _suspend(db: Database, member: int, until: str | None, source: str = "command"):
@@ -61,3 +61,18 @@ async def test_an_opted_out_member_is_neither_tracked_nor_paid(db: Database, clo
     [result] = await engine.close(1)
     assert result.pairs == 0
     assert B not in await balances(db)
+
+
+async def test_only_counted_channels_count_and_ignored_ones_never(db: Database, clock: ManualClock):
+    rules = config(channels={"counted": [10, 11], "ignored": [11]})
+    engine = await Engine(db, rules, clock).start(fund=1000)
+    in_counted = Events(channel=10)
+    in_ignored = Events(channel=11, first_id=50_000)
+    elsewhere = Events(channel=12, first_id=60_000)
+    await engine.ingest(*in_counted.mutual(A, B, at(1)))
+    await engine.ingest(*in_ignored.mutual(C, D, at(1)), *elsewhere.mutual(B, C, at(1, 15)))
+    reaction = elsewhere.reaction(D, in_counted.message(A, at(1, 16)).id, at(1, 17))
+    await engine.ingest(reaction)
+    [result] = await engine.close(1)
+    assert result.pairs == 1
+    assert await rows(db, "SELECT a, b FROM streaks") == [(A, B)]
