@@ -36,6 +36,7 @@ def intents(*, privileged: bool) -> discord.Intents:
     wanted.guilds = True
     wanted.guild_messages = True
     wanted.guild_reactions = True
+    wanted.moderation = True  # bans suspend a member from rewards (not privileged)
     wanted.members = privileged
     wanted.message_content = privileged
     return wanted

@@ -155,10 +155,13 @@ class ProfileService:
         """A page (from 0) of the member's ledger entries, newest first, and the page count."""
         page = max(page, 0)
         state = await self.intake.ingestor.guild(guild)
-        if state.first_day is None:
-            return Page([], 0), 1
         today = guild_day(self.clock.now(), state.config.zone)
-        first = min(date.fromisoformat(state.first_day), today)
+        # From the guild's first event, or its first ledger entry if earlier (an adjustment
+        # can come before anyone talked).
+        known = [d for d in (state.first_day, await self.store.first_ledger_day(guild)) if d]
+        if not known:
+            return Page([], 0), 1
+        first = min(date.fromisoformat(min(known)), today)
         days = [day.isoformat() for day in days_between(first, today)]
         result = await self.store.history(guild, member, days, page * PAGE_SIZE, PAGE_SIZE)
         return result, _pages(result.total)

@@ -299,6 +299,13 @@ class ProfileRepository:
             row = await cursor.fetchone()
         return row[0] if row else 0
 
+    async def first_ledger_day(self, guild: int) -> str | None:
+        """The earliest guild day of any ledger entry (a seek into ledger_by_day_target)."""
+        async with self.db.connection.execute(
+            "SELECT min(day) FROM ledger WHERE guild = ?", (guild,)
+        ) as cursor:
+            return (await cursor.fetchone())[0]
+
     async def history(
         self, guild: int, member: int, days: Sequence[str], offset: int, limit: int
     ) -> Page[LedgerLine]:
