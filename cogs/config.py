@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.client import StreakBot
 from bot.guild_config import ConfigError, GuildConfig, Tier, config_to_dict
+from bot.interaction_errors import UserError
 from bot.services.guild_admin import (
     MAX_IMPORT_BYTES,
     MAX_TIERS,
@@ -87,12 +88,12 @@ class Config(
         assert interaction.guild_id is not None
         name = plain(file.filename)  # the member's words, shown as text
         if not file.filename.lower().endswith(".toml"):
-            raise user_error(
+            raise UserError(
                 f"Nothing changed: **{name}** is not a `.toml` file. Send one like"
                 " `/config export` gives."
             )
         if file.size > MAX_IMPORT_BYTES:
-            raise user_error(
+            raise UserError(
                 f"Nothing changed: **{name}** is {file.size // 1024:,} KB; a config file is at"
                 f" most {MAX_IMPORT_BYTES // 1024} KB."
             )
@@ -100,7 +101,7 @@ class Config(
         try:
             raw = await file.read()
         except discord.HTTPException:
-            raise user_error("Nothing changed: I could not download the file. Try again.") from None
+            raise UserError("Nothing changed: I could not download the file. Try again.") from None
         change = await _applied(self.admin.import_toml(interaction.guild_id, raw, source=name))
         if not change.changed:
             text = f"Imported **{name}**: it matches the current rules."
@@ -132,23 +133,23 @@ class Config(
         assert interaction.guild_id is not None
         kind = SETTINGS[key].kind
         if channel is not None and kind != "channel":
-            raise user_error("Nothing changed: the `channel` option goes with `announce.channel`.")
+            raise UserError("Nothing changed: the `channel` option goes with `announce.channel`.")
         if role is not None and kind != "role":
-            raise user_error("Nothing changed: the `role` option goes with `moderation.role`.")
+            raise UserError("Nothing changed: the `role` option goes with `moderation.role`.")
         typed: object
         if channel is not None:
             typed = channel.id
         elif role is not None:
             if role.is_default():
-                raise user_error("Nothing changed: @everyone can't be the moderator role.")
+                raise UserError("Nothing changed: @everyone can't be the moderator role.")
             typed = role.id
         elif value is None and kind not in ("channel", "role"):
-            raise user_error(f"Nothing changed: `{key}` needs a `value` ({SETTINGS[key].label}).")
+            raise UserError(f"Nothing changed: `{key}` needs a `value` ({SETTINGS[key].label}).")
         else:
             try:
                 typed = parse_setting(key, value or "")
             except ConfigError as error:
-                raise user_error(f"Nothing changed: {error}") from None
+                raise UserError(f"Nothing changed: {error}") from None
         change = await _applied(self.admin.set_value(interaction.guild_id, key, typed))
         old, new = _at(change.before, key), _at(change.after, key)
         if old == new:
@@ -219,7 +220,7 @@ class Config(
         warning = ""
         if role is not None:
             if role.is_default() or role.managed:
-                raise user_error(
+                raise UserError(
                     f"Nothing changed: nobody can be given {role.mention}; pick another role."
                 )
             assert interaction.guild is not None
@@ -275,24 +276,12 @@ class Config(
         return note
 
 
-def user_error(message: str) -> Exception:
-    """A `UserError` (an ephemeral reply) of the `cogs.errors` the bot loaded.
-
-    Cog discovery imports every cog module, then discord.py runs each extension afresh in name
-    order: this module runs before `cogs.errors` does, so a `UserError` imported at the top
-    would be a class the error handler never sees. Looked up when raised, it is the loaded one.
-    """
-    from cogs.errors import UserError
-
-    return UserError(message)
-
-
 async def _applied(pending: Awaitable[ConfigChange]) -> ConfigChange:
     """A GuildAdmin change, or the member told which key is wrong (nothing changed)."""
     try:
         return await pending
     except ConfigError as error:
-        raise user_error(f"Nothing changed: {error}") from None
+        raise UserError(f"Nothing changed: {error}") from None
 
 
 # -- rendering ------------------------------------------------------------------------------------

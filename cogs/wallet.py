@@ -73,6 +73,8 @@ def describe_entry(line: LedgerLine) -> str:
     when = line.day or line.created_at[:10]
     if line.reason == "points":
         why = f"points of {line.day}"
+    elif line.reason == "tier" and not line.key.startswith("tier:"):
+        why = "tier reward"  # the key was anonymised when a partner erased their data
     elif line.reason == "tier":
         # Tier payment keys read tier:<guild>:<day>:<a>-<b>:<tier>:<member> (store/day_close).
         parts = line.key.split(":")

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 TREASURY = 0
+ERASED = 1
+"""The account of erased members' past entries (no Discord snowflake is 1)."""
 """The guild treasury's account number in the ledger (member accounts are their user IDs)."""
 
 

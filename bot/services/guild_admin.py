@@ -14,22 +14,19 @@ import functools
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import orjson
 import tomli_w
 
 from bot.clock import Clock
-from bot.domain.calendar import guild_day
-from bot.domain.ledger import TREASURY
 from bot.guild_config import ConfigError, GuildConfig, config_to_dict, parse_config
 from bot.scheduler import DayCloseScheduler
 from bot.services.ingest import Ingestor
 from bot.services.treasury import TreasuryService
 from bot.store.database import Database
+from bot.store.economy import EconomyRepository
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -109,7 +106,7 @@ class Funding:
 class TreasuryReport:
     balance: int
     paid: int
-    """Tokens the treasury paid out over the last REPORT_DAYS guild days (and today)."""
+    """Tokens the last REPORT_DAYS day closes paid from the treasury."""
     days: int
     daily_budget: int
 
@@ -280,11 +277,11 @@ class GuildAdmin:
 
     async def treasury_report(self, guild: int) -> TreasuryReport:
         config = await self.config(guild)
-        today = guild_day(self.clock.now(), config.zone)
-        days = [(today - timedelta(days=n)).isoformat() for n in range(REPORT_DAYS, -1, -1)]
+        # What the last closes paid (each close records it): no scan of the ledger.
+        recent = await EconomyRepository(self.db).paid_per_day(guild, REPORT_DAYS)
         return TreasuryReport(
             balance=await self.treasury.balance(guild),
-            paid=await paid_from_treasury(self.db, guild, days),
+            paid=sum(paid for _, paid in recent),
             days=REPORT_DAYS,
             daily_budget=config.tokens.daily_budget,
         )
@@ -423,16 +420,3 @@ def changed_keys(before: dict, after: dict, prefix: str = "") -> list[str]:
         elif old != new:
             found.append(f"{prefix}{key}")
     return found
-
-
-async def paid_from_treasury(db: Database, guild: int, days: list[str]) -> int:
-    """Tokens the treasury paid out on these guild days (its entries as `source`).
-
-    The one query of its kind, kept here until the store has a home for treasury reports
-    (bot/store/ledger.py): a seek per day into `ledger_by_day_target` (migration 0002)."""
-    async with db.connection.execute(
-        "SELECT coalesce(sum(amount), 0) FROM ledger INDEXED BY ledger_by_day_target"
-        " WHERE guild = ?1 AND day IN (SELECT value FROM json_each(?2)) AND source = ?3",
-        (guild, orjson.dumps(days).decode(), TREASURY),
-    ) as cursor:
-        return (await cursor.fetchone())[0]

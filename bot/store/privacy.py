@@ -22,12 +22,11 @@ from typing import Any
 import aiosqlite
 import orjson
 
-from bot.domain.ledger import TREASURY
+from bot.domain.ledger import ERASED, TREASURY
 from bot.store.database import Database
 from bot.store.day_close import refresh_leaders
 from bot.store.ledger import move_in
 
-ERASED = 1
 """The ledger account of erased members: Discord snowflake 1 is never a user (0 is the treasury,
 negative accounts are pools). Migration 0005 lets entries move to it and nowhere else."""
 
@@ -182,6 +181,14 @@ class PrivacyRepository:
         reminders = await all_rows(
             "SELECT last_reminded FROM reminders WHERE guild = ? AND member = ?", guild, member
         )
+        pooled = await all_rows(
+            "SELECT day, pool, exchanges FROM pool_days"
+            " WHERE guild = ?1 AND day IN (SELECT value FROM json_each(?3)) AND member = ?2"
+            " ORDER BY day, pool",
+            guild,
+            member,
+            wanted,
+        )
         opt_out = await self.opted_out_since(guild, member)
         return {
             "guild": str(guild),
@@ -191,6 +198,9 @@ class PrivacyRepository:
             "opted_out_since": opt_out,
             "reminders": {"last_reminded": reminders[0][0]} if reminders else None,
             "points": [{"day": day, "points": n} for day, n in points],
+            "pool_exchanges": [
+                {"day": day, "pool": pool, "exchanges": n} for day, pool, n in pooled
+            ],
             "exchanges": [
                 {
                     "day": day,
@@ -268,6 +278,11 @@ class PrivacyRepository:
                 (guild, member, wanted),
             )
             member_days = cursor.rowcount
+            await conn.execute(
+                "DELETE FROM pool_days"
+                " WHERE guild = ?1 AND day IN (SELECT value FROM json_each(?3)) AND member = ?2",
+                (guild, member, wanted),
+            )
             for side in ("a = ?2", "a < ?2 AND b = ?2"):
                 await conn.execute(
                     "DELETE FROM pair_days"
