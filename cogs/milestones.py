@@ -32,9 +32,18 @@ class Milestones(commands.Cog):
     async def on_days_closed(self, guild_id: int, results: list[DayCloseResult]) -> None:
         guild = self.bot.get_guild(guild_id)
         reached = [(a, b, tier) for result in results for a, b, tier in result.tiers]
-        if guild is None or not reached:
+        met = [challenge for result in results for challenge in result.challenges_met]
+        if guild is None or not (reached or met):
             return
         config = (await self.services.ingestor.guild(guild_id)).config
+        if config.announce.channel:
+            for _, name, members, paid in met:
+                await self._post(
+                    guild,
+                    config,
+                    f"🎯 Challenge **{_text(name)}** met! {members} members share {paid:,} tokens.",
+                    discord.AllowedMentions.none(),
+                )
         tiers = {tier.name: tier for tier in config.tiers}
         roles: dict[str, discord.Role | None] = {}
         for a, b, name in reached:
@@ -111,6 +120,20 @@ class Milestones(commands.Cog):
     async def _announce(
         self, guild: discord.Guild, config: GuildConfig, tier: Tier, a: int, b: int
     ) -> None:
+        pinged = (
+            discord.AllowedMentions(users=[discord.Object(a), discord.Object(b)])
+            if config.announce.mention_members
+            else discord.AllowedMentions.none()
+        )
+        await self._post(guild, config, milestone_text(tier, a, b), pinged)
+
+    async def _post(
+        self,
+        guild: discord.Guild,
+        config: GuildConfig,
+        text: str,
+        pinged: discord.AllowedMentions,
+    ) -> None:
         channel = guild.get_channel(config.announce.channel)
         if not isinstance(channel, discord.abc.Messageable):
             await self._tell_owner(
@@ -121,13 +144,8 @@ class Milestones(commands.Cog):
                 " not a text channel.",
             )
             return
-        pinged = (
-            discord.AllowedMentions(users=[discord.Object(a), discord.Object(b)])
-            if config.announce.mention_members
-            else discord.AllowedMentions.none()
-        )
         try:
-            await channel.send(milestone_text(tier, a, b), allowed_mentions=pinged)
+            await channel.send(text, allowed_mentions=pinged)
         except discord.Forbidden:
             await self._tell_owner(
                 guild,

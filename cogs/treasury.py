@@ -59,7 +59,7 @@ def render_report(report: TreasuryReport) -> discord.Embed:
         text += "\nRewards are paid only once it is funded: `/treasury fund`."
     result = embed("Treasury", text)
     result.add_field(
-        name=f"Paid out in the last {report.days} days", value=f"**{report.paid:,}** tokens"
+        name=f"Paid by the last {report.days} day closes", value=f"**{report.paid:,}** tokens"
     )
     result.add_field(
         name="Daily budget",

@@ -70,7 +70,9 @@ async def test_a_sponsored_pool_pays_for_exchanges_in_its_channel(tmp_path):
 
 async def test_a_challenge_shows_progress_and_pays_when_met(tmp_path):
     async with live(tmp_path, "alice", "bob") as (h, (alice, bob)):
+        news = h.guild.create_text_channel("news")
         await h.start_bot()
+        await h.configure(announce={"channel": news.id}, tiers=[])
         await _owner_role(h, h.owner)
         await h.services.treasury.fund(h.guild.id, 1000, key="fund:test")
         created = await h.emu.command(
@@ -86,6 +88,8 @@ async def test_a_challenge_shows_progress_and_pays_when_met(tmp_path):
         await h.exchange(alice, bob)
         [result] = await h.midnight()
         assert result.challenges_met[0][2:] == (2, 50)
+        [announcement] = h.emu.channel_messages(news)
+        assert "Challenge **First pair** met! 2 members share 50 tokens" in announcement.content
         status = await h.emu.command(h.guild, h.general, alice, "challenge status")
         assert status.embeds[0]["fields"][0]["value"].startswith("✅ met on 2026-11-03")
         late = await h.emu.command(
