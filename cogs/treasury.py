@@ -59,7 +59,8 @@ def render_report(report: TreasuryReport) -> discord.Embed:
         text += "\nRewards are paid only once it is funded: `/treasury fund`."
     result = embed("Treasury", text)
     result.add_field(
-        name=f"Paid by the last {report.days} day closes", value=f"**{report.paid:,}** tokens"
+        name=f"Paid by the last {report.days} day close{'' if report.days == 1 else 's'}",
+        value=f"**{report.paid:,}** tokens",
     )
     result.add_field(
         name="Daily budget",

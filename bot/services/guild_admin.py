@@ -106,8 +106,9 @@ class Funding:
 class TreasuryReport:
     balance: int
     paid: int
-    """Tokens the last REPORT_DAYS day closes paid from the treasury."""
+    """Tokens the last `days` day closes paid from the treasury."""
     days: int
+    """How many closes that is (REPORT_DAYS, or fewer in a new guild)."""
     daily_budget: int
 
     @property
@@ -282,7 +283,7 @@ class GuildAdmin:
         return TreasuryReport(
             balance=await self.treasury.balance(guild),
             paid=sum(paid for _, paid in recent),
-            days=REPORT_DAYS,
+            days=len(recent) or REPORT_DAYS,
             daily_budget=config.tokens.daily_budget,
         )
 

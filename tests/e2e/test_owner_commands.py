@@ -386,9 +386,9 @@ async def test_treasury_fund_and_show(tmp_path):
         report = shown.embeds[0]
         assert "holds **4,995** tokens" in report["description"]
         fields = {field["name"]: field["value"] for field in report["fields"]}
-        assert fields["Paid by the last 7 day closes"] == "**5** tokens"
+        assert fields["Paid by the last 1 day close"] == "**5** tokens"
         assert fields["Daily budget"] == "none"
-        assert fields["At that pace"] == "it lasts about **6,993** more days"
+        assert fields["At that pace"] == "it lasts about **999** more days"
         for amount in (0, 10**12 + 1):  # Discord refuses what the option's range excludes
             with pytest.raises(EmulatorError):
                 await h.emu.command(h.guild, h.general, manager, "treasury fund", amount=amount)
