@@ -23,6 +23,7 @@ import aiosqlite
 import orjson
 
 from bot.domain.ledger import ERASED, TREASURY
+from bot.store import periods
 from bot.store.database import Database
 from bot.store.day_close import refresh_leaders
 from bot.store.ledger import move_in
@@ -302,6 +303,7 @@ class PrivacyRepository:
             await conn.execute(
                 "DELETE FROM reminders WHERE guild = ? AND member = ?", (guild, member)
             )
+            await periods.erase_member(conn, guild, member)
         return Erasure(tokens, anonymised, messages, member_days, streaks, badges)
 
 
