@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.charts import economy_chart
 from bot.client import StreakBot
 from bot.services.economy import RATE_DAYS, EconomyReport, economy_report
 from cogs.checks import manager_only
@@ -32,7 +32,12 @@ class Economy(commands.Cog):
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await economy_report(self.bot.services.db, interaction.guild_id)
-        chart = discord.File(io.BytesIO(economy_chart(report)), filename="economy.png")
+        # matplotlib is imported on first use, not at start-up: its objects would weigh on
+        # every garbage collection of the bot's hot path. Drawing runs off the event loop.
+        from bot.charts import economy_chart
+
+        png = await asyncio.to_thread(economy_chart, report)
+        chart = discord.File(io.BytesIO(png), filename="economy.png")
         result = render_report(report)
         result.set_image(url="attachment://economy.png")
         await interaction.followup.send(embed=result, file=chart, ephemeral=True)

@@ -24,7 +24,8 @@ def message_event(message: discord.Message) -> MessageEvent | None:
     """The engine's view of a guild message; None outside guilds (DMs).
 
     Runs for every message the gateway delivers, on the event loop: it reads each attribute
-    once, and builds the event positionally (keywords cost a third of the construction)."""
+    once, and builds the event positionally (eleven keywords would triple the construction's
+    cost: 0.47 µs against 0.17)."""
     guild = message.guild
     if guild is None:
         return None

@@ -89,22 +89,25 @@ class Intake:
                     async with asyncio.timeout(self.linger):
                         await self._hurry.wait()
             self._wake.clear()
-            self._hurry.clear()
             try:
-                # Events keep coming while a chunk is ingested: under load this loop runs for
-                # as long as the gateway is busy, writing as it goes.
+                # Events keep coming while a chunk is ingested or written: under load this
+                # loop runs for as long as the gateway is busy, writing as it goes.
                 while self._queue:
                     chunk, self._queue = self._queue[: self.chunk], self._queue[self.chunk :]
                     await self.ingestor.ingest(chunk)
                     if self.ingestor.unflushed >= self.flush_rows:
                         await self.ingestor.flush()
-                await self.ingestor.maybe_flush()
-            except Exception:
-                # A bad event must not stop intake for everyone; the store rolled back.
-                log.exception("intake: a chunk of events could not be ingested")
-            if not self._queue:
                 self._idle.set()
                 self._hurry.clear()
+                await self.ingestor.maybe_flush()
+            except Exception:
+                # A bad event must not stop intake for everyone; the store rolled back. What
+                # is still queued is taken on the next turn.
+                log.exception("intake: a chunk of events could not be ingested")
+                if self._queue:
+                    self._wake.set()
+                else:
+                    self._idle.set()
 
     async def _ingest_all(self) -> None:
         while self._queue:
