@@ -74,7 +74,8 @@ class Sandbox:
         await self.emu.start()
         try:
             community = make_community(self.options.members, self.rng)
-            guild = self.emu.create_guild("Sandbox Café", self.emu.create_user("owner"))
+            self.owner = self.emu.create_user("owner")
+            guild = self.emu.create_guild("Sandbox Café", self.owner)
             guild.set_bot_permissions(DEFAULT_BOT | MANAGE_ROLES)
             general = guild.channel("general")
             announcements = guild.create_text_channel("streaks")
@@ -91,6 +92,7 @@ class Sandbox:
                 async with self.emu.running(bot):
                     await bot.caught_up.wait()
                     await self._configure(services, guild.id, announcements.id)
+                    await self._incentives(guild, general)
                     console.print(
                         Text(
                             f"Sandbox: {len(users)} members in “{guild.name}”, one of them named"
@@ -153,12 +155,26 @@ class Sandbox:
             highlight=False,
         )
 
+    async def _incentives(self, guild, channel) -> None:
+        """What an owner would set up: a challenge for the whole run, a weekend event."""
+        last = START_DAY + timedelta(days=self.options.days - 1)
+        await self.emu.command(
+            guild, channel, self.owner, "challenge create", name="Three pairs, four days",
+            pairs=3, days=4, deadline=last.isoformat(), reward=30,
+        )  # fmt: skip
+        await self.emu.command(
+            guild, channel, self.owner, "event start", name="Launch week", multiplier="1.5",
+            until="3d",
+        )  # fmt: skip
+
     async def _show(self, guild, channel, users, announcements) -> None:
         console = self.console
         names = {user.id: user.name for user in users}
         for kind in ("pairs", "tokens"):
             reply = await self.emu.command(guild, channel, users[0], "leaderboard", kind=kind)
             console.print(_panel(reply, names))
+        reply = await self.emu.command(guild, channel, users[0], "challenge status")
+        console.print(_panel(reply, names))
         busiest = max(
             users,
             key=lambda u: sum(
@@ -200,7 +216,7 @@ def _panel(reply, names: dict[int, str], title: str | None = None) -> Panel:
         body += f"\n\n{field['name']}\n{_names(field['value'], names)}"
     footer = embed.get("footer", {}).get("text")
     return Panel(
-        Text(body),
+        Text(body.strip()),
         title=Text(title or embed.get("title", "")),
         subtitle=Text(footer) if footer else None,
         title_align="left",
