@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.client import StreakBot
 from bot.services.privacy import PrivacyService
-from bot.store.privacy import Erasure
+from bot.store.privacy import AlreadyErased, Erasure
 from cogs.render import embed
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,14 @@ class ConfirmErase(discord.ui.View):
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         self.stop()
         await interaction.response.defer()
-        erased = await self.service.erase(self.guild, self.owner, request=interaction.id)
+        try:
+            erased = await self.service.erase(self.guild, self.owner, request=interaction.id)
+        except AlreadyErased:
+            await interaction.edit_original_response(
+                embed=embed("Already erased", "This request was carried out already."),
+                view=None,
+            )
+            return
         await interaction.edit_original_response(
             embed=embed("Your data is erased", render_erasure(erased)), view=None
         )

@@ -45,13 +45,15 @@ class PrivacyService:
     async def opted_out(self, guild: int, member: int) -> bool:
         return await self.store.opted_out_since(guild, member) is not None
 
-    def _days(self, state: GuildState) -> list[str]:
-        """The guild days a member's rows can be on: from the guild's first day through
+    async def _days(self, state: GuildState) -> list[str]:
+        """The guild days a member's rows can be on: from the guild's first day (or its first
+        ledger entry, if earlier: an adjustment can come before anyone talked) through
         tomorrow (an event stamped by Discord a moment ahead of our clock near midnight)."""
-        if state.first_day is None:
+        known = [d for d in (state.first_day, await self.store.first_ledger_day(state.id)) if d]
+        if not known:
             return []
         today = guild_day(self.clock.now(), state.config.zone)
-        first = min(date.fromisoformat(state.first_day), today)
+        first = min(date.fromisoformat(min(known)), today)
         return [day.isoformat() for day in days_between(first, today + timedelta(days=1))]
 
     async def export(self, guild: int, member: int) -> bytes:
@@ -59,7 +61,7 @@ class PrivacyService:
         await self.intake.drain()
         await self.ingestor.flush()  # what they did a moment ago is part of their data
         state = await self.ingestor.guild(guild)
-        data = await self.store.export(guild, member, self._days(state))
+        data = await self.store.export(guild, member, await self._days(state))
         document = {
             "format": EXPORT_FORMAT,
             "exported_at": self.clock.now().isoformat(),
@@ -80,7 +82,7 @@ class PrivacyService:
             erased = await self.store.erase(
                 guild,
                 member,
-                self._days(state),
+                await self._days(state),
                 key=f"erase:{guild}:{request}",
                 day=guild_day(now, state.config.zone).isoformat(),
                 at=now.isoformat(),

@@ -33,6 +33,11 @@ negative accounts are pools). Migration 0005 lets entries move to it and nowhere
 
 ERASED_REASON = "account erased"
 
+
+class AlreadyErased(RuntimeError):
+    """An erasure request that was carried out before (its give-back key is used)."""
+
+
 _STREAK_FIELDS = (
     "current",
     "best",
@@ -245,6 +250,13 @@ class PrivacyRepository:
             ],
         }
 
+    async def first_ledger_day(self, guild: int) -> str | None:
+        """The earliest guild day of any ledger entry (a seek into ledger_by_day_target)."""
+        async with self.db.connection.execute(
+            "SELECT min(day) FROM ledger WHERE guild = ?", (guild,)
+        ) as cursor:
+            return (await cursor.fetchone())[0]
+
     # -- erasure ------------------------------------------------------------------------------
 
     async def erase(
@@ -256,18 +268,20 @@ class PrivacyRepository:
         wanted = _days(days)
         async with self.db.transaction() as conn:
             tokens = await _balance(conn, guild, member)
-            if tokens:
-                await move_in(
-                    conn,
-                    guild,
-                    key=key,
-                    source=member,
-                    target=TREASURY,
-                    amount=tokens,
-                    reason=ERASED_REASON,
-                    day=day,
-                    at=at,
-                )
+            if tokens and not await move_in(
+                conn,
+                guild,
+                key=key,
+                source=member,
+                target=TREASURY,
+                amount=tokens,
+                reason=ERASED_REASON,
+                day=day,
+                at=at,
+            ):
+                # The request was carried out before, and the member holds tokens again: they
+                # must go back through an entry of their own, never vanish with the balance.
+                raise AlreadyErased("this erasure was already carried out; ask again")
             await conn.execute(
                 "DELETE FROM balances WHERE guild = ? AND account = ?", (guild, member)
             )
@@ -327,17 +341,9 @@ async def _balance(conn: aiosqlite.Connection, guild: int, account: int) -> int:
 
 
 async def _anonymise(conn: aiosqlite.Connection, guild: int, member: int, wanted: str) -> int:
-    """Entries from or to the member move to ERASED; every entry whose key names them (theirs,
-    and their partners' tier payments, keyed tier:<guild>:<day>:<a>-<b>:<tier>:<member>) gets
-    the key `erased:<id>`. Returns how many entries were from or to the member."""
-    async with conn.execute(
-        "SELECT a, b, tier, day FROM tier_rewards WHERE guild = ?1 AND (a = ?2 OR b = ?2)",
-        (guild, member),
-    ) as cursor:
-        partner_keys = [
-            f"tier:{guild}:{day}:{a}-{b}:{tier}:{b if a == member else a}"
-            for a, b, tier, day in await cursor.fetchall()
-        ]
+    """Entries from or to the member move to ERASED; every entry of the guild whose key names
+    them (theirs, and their partners' tier payments and void give-backs, whose keys carry the
+    pair) gets the key `erased:<id>`. Returns how many entries were from or to the member."""
     touched = 0
     for column, index, extra in (
         ("source", "ledger_by_day_source", " AND source > 0"),
@@ -350,12 +356,13 @@ async def _anonymise(conn: aiosqlite.Connection, guild: int, member: int, wanted
             (guild, member, ERASED, wanted),
         )
         touched += cursor.rowcount
-    if partner_keys:
-        await conn.execute(
-            "UPDATE ledger SET key = 'erased:' || id"
-            " WHERE key IN (SELECT value FROM json_each(?)) AND guild = ?",
-            (orjson.dumps(partner_keys).decode(), guild),
-        )
+    # Keys are ':'-separated, a pair inside one is 'a-b': a key names the member when one of
+    # its parts is their ID. A pass over the guild's entries, for a rare request.
+    await conn.execute(
+        "UPDATE ledger SET key = 'erased:' || id WHERE guild = ?1 AND key NOT LIKE 'erased:%'"
+        "   AND instr(':' || replace(key, '-', ':') || ':', ':' || ?2 || ':') > 0",
+        (guild, member),
+    )
     return touched
 
 
