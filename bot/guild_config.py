@@ -6,6 +6,7 @@ replaces the default tiers as a whole (tiers are a ladder, merging two ladders w
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from decimal import Decimal
 from fractions import Fraction
@@ -23,6 +24,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from bot.domain.fraud.thresholds import FraudThresholds
 
 ExchangeKind = Literal["reply", "mention", "reaction"]
 
@@ -159,6 +162,8 @@ class GuildConfig(_Section):
     shop: ShopConfig = ShopConfig()
     reminders: RemindersConfig = RemindersConfig()
     community: CommunityConfig = CommunityConfig()
+    fraud: FraudThresholds = FraudThresholds()
+    """The anti-fraud signals' thresholds (docs/fraud.md); validated by the domain itself."""
     streaks: StreaksConfig = StreaksConfig()
     points: PointsConfig = PointsConfig()
     tokens: TokensConfig = TokensConfig()
@@ -172,6 +177,30 @@ class GuildConfig(_Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA timezone {name!r} (e.g. 'Europe/Paris')") from None
         return name
+
+    @field_validator("fraud", mode="before")
+    @classmethod
+    def _fraud_types(cls, value: object) -> object:
+        # TOML has real types: a quoted number or a 0/1 for a switch is a mistake to report.
+        if isinstance(value, FraudThresholds):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError("must be a table of settings")
+        kinds = {f.name: str(f.type) for f in dataclasses.fields(FraudThresholds)}
+        for key, given in value.items():
+            kind = kinds.get(key)  # an unknown key is reported by the dataclass itself
+            number = isinstance(given, int | float) and not isinstance(given, bool)
+            fits = {
+                "bool": isinstance(given, bool),
+                "int": number and isinstance(given, int),
+                "float": number,
+                "str": isinstance(given, str),
+            }.get(kind, True)
+            if not fits:
+                names = {"bool": "true or false", "int": "a whole number", "float": "a number",
+                         "str": "a string"}  # fmt: skip
+                raise ValueError(f"fraud.{key}: expected {names[kind]}, got {given!r}")
+        return value
 
     @model_validator(mode="after")
     def _unique_tier_names(self) -> GuildConfig:

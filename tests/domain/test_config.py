@@ -49,6 +49,7 @@ def test_shipped_default_file_lists_every_key():
         "moderation",
         "shop",
         "reminders",
+        "fraud",
         "streaks",
         "points",
         "tokens",
@@ -317,3 +318,24 @@ def test_announce_channel_and_tier_roles_are_optional_and_round_trip():
 def test_bad_announce_or_role_names_the_key(data, key):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         parse_config(data)
+
+
+@pytest.mark.parametrize(
+    ("fraud", "message"),
+    [
+        ({"min_chars": "3"}, "fraud.min_chars: expected a whole number"),
+        ({"enabled": 1}, "fraud.enabled: expected true or false"),
+        ({"hold_threshold": 2}, "fraud.hold_threshold is between 0 and 1"),
+        ({"on_expiry": "burn"}, "fraud.on_expiry is one of"),
+        ({"bogus": 1}, "fraud.bogus"),
+    ],
+)
+def test_fraud_settings_are_checked_and_name_the_key(fraud, message):
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
+        parse_config({"fraud": fraud})
+
+
+def test_fraud_settings_round_trip_and_can_be_turned_off():
+    config = parse_config({"fraud": {"enabled": False, "min_chars": 4, "hold_days": 3}})
+    assert (config.fraud.enabled, config.fraud.min_chars, config.fraud.hold_days) == (False, 4, 3)
+    assert parse_config(config_to_dict(config)) == config
