@@ -260,6 +260,12 @@ def _print_summary(console: Console, result: ReplayResult, db: Path | None) -> N
             " on days already closed.",
             highlight=False,
         )
+    if stats.low_quality:
+        console.print(
+            f"{stats.low_quality:,} messages counted for nothing: too short, emoji or mentions"
+            " only, or repeated (docs/fraud.md).",
+            highlight=False,
+        )
     for guild in result.guilds:
         console.rule(f"guild {guild.id}: {guild.first_day} → {guild.last_closed_day}")
         streaks = sorted(guild.streaks, key=lambda s: (-s.current, -s.best, s.a, s.b))[:10]

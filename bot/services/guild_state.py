@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.calendar import DayClock
+from bot.domain.fraud.quality import RecentContent
 from bot.domain.multipliers import PointsEvent
 from bot.domain.scoring import PointValues
 from bot.guild_config import GuildConfig
@@ -32,6 +33,7 @@ class GuildState:
         "points_events",
         "pool_channels",
         "pool_counts",
+        "recent_content",
         "values",
     )
 
@@ -58,6 +60,8 @@ class GuildState:
         """Channel -> the sponsored pool paying extra for exchanges there."""
         self.pool_counts: dict[tuple[str, int, int], int] = {}
         """(day, pool, member) -> exchanges made in the pool's channel, not yet flushed."""
+        self.recent_content: dict[int, RecentContent] = {}
+        """Each author's last comparable messages, for the repeated-content check."""
         self.excluded: dict[int, datetime | None] = {}
         """Members suspended (until when; None: until lifted) or opted out (None): nothing
         they do counts, and nobody's engaging them counts either."""

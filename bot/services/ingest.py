@@ -30,6 +30,7 @@ from bot.domain.events import (
     is_counted,
 )
 from bot.domain.exchanges import MENTION, REACTION, REPLY, message_exchanges, reaction_target
+from bot.domain.fraud.quality import RecentContent, judge_message
 from bot.domain.multipliers import boost_percent, boosted
 from bot.domain.scoring import capped, in_cooldown, message_points
 from bot.guild_config import GuildConfig
@@ -40,6 +41,7 @@ from bot.store.ingest import IngestBatch, IngestRepository
 
 log = logging.getLogger(__name__)
 
+_NO_RECENT = RecentContent()
 # A kind's counter in a pair's day row, for its first member (see bot.store.ingest.PAIR_COUNTS).
 _KIND_COLUMN = {REPLY: 0, MENTION: 1, REACTION: 2}
 # Positions in a message index row (see bot.store.ingest.MESSAGE_COLUMNS).
@@ -55,6 +57,8 @@ class IngestStats:
     duplicates: int = 0
     late: int = 0
     """Events dated on a day already closed: logged, counted nowhere."""
+    low_quality: int = 0
+    """Messages too short, emoji- or mention-only, or repeated: they count for nothing."""
 
 
 class Ingestor:
@@ -224,11 +228,32 @@ class Ingestor:
             and is_counted(event)
             and state.counts(author, event.ts)
             and state.channel_counts(event.channel)
+            and not self._low_quality(event, state)
         ):
             self._counted_message(event, state, known, day, row)
         for user in event.reactors:
             self.stats.reactions += 1
             self._react(state, day, user, author, human, event.ts, event.channel)
+
+    def _low_quality(self, event: MessageEvent, state: GuildState) -> bool:
+        """Issue 5: a message too short, emoji- or mention-only, or repeating the author's
+        recent ones counts for nothing, silently (only when its content is known).
+
+        Only messages that engage someone (a reply or a mention) are judged: exchanges are what
+        streaks and most points are made of, and a plain message earns at most one point a
+        cooldown. Judging costs microseconds a message that chat without a target need not pay.
+        """
+        fraud = state.config.fraud
+        if event.content is None or not fraud.enabled:
+            return False
+        if event.reply_to is None and not event.mentions:
+            return False
+        recent = state.recent_content.get(event.author) or _NO_RECENT
+        verdict, state.recent_content[event.author] = judge_message(event.content, recent, fraud)
+        if verdict is None:
+            return False
+        self.stats.low_quality += 1
+        return True
 
     def _counted_message(
         self, event: MessageEvent, state: GuildState, known: dict[int, list], day: str, row: list

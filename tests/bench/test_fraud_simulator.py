@@ -23,7 +23,7 @@ import pytest
 
 from bench.fraud.simulate import generate, labels_path, main
 from bench.fraud.world import DAY_MS, YEAR_MS, SimConfig, snowflake_ms
-from bot.guild_config import load_config
+from bot.guild_config import load_config, parse_config
 from bot.replay import Replay
 
 SMALL = SimConfig(members=60, days=10, seed=7, rings=2, collusion_pairs=3, spam_bots=1, bursts=2)
@@ -456,14 +456,20 @@ async def test_the_log_replays_through_the_engine(simulated, tmp_path: Path) -> 
     data, labels, _ = simulated
     path = tmp_path / "fraud.jsonl"
     path.write_bytes(data)
-    result = await Replay([path], load_config(None)).run()
+    collusion = {(a, b) for a, b, kind in labels["pairs"] if kind == "collusion"}
+    undefended = parse_config({"fraud": {"enabled": False}})
+    result = await Replay([path], undefended).run()
     (guild,) = result.to_json()["guilds"]
     assert guild["first_day"] == "2026-03-02"
     assert guild["last_closed_day"] == "2026-03-11"
     streaks = {tuple(s["members"]) for s in guild["streaks"]}
-    collusion = [(a, b) for a, b, kind in labels["pairs"] if kind == "collusion"]
-    assert set(collusion) <= streaks  # the farming works on the engine as it is
+    assert collusion <= streaks  # without the checks, the farming works
     assert result.stats.messages > 4000
+    defended = await Replay([path], load_config(None)).run()
+    (guild,) = defended.to_json()["guilds"]
+    streaks = {tuple(s["members"]) for s in guild["streaks"]}
+    assert not collusion & streaks  # their minimal messages count for nothing
+    assert defended.stats.low_quality > 0
 
 
 def test_cli_writes_the_log_the_labels_and_a_summary(tmp_path: Path, capsys) -> None:

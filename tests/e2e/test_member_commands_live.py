@@ -50,7 +50,9 @@ async def test_reactions_count_when_the_server_counts_them(tmp_path):
     async with live(tmp_path, "alice", "bob") as (h, (alice, bob)):
         await h.start_bot()
         await h.configure(streaks={"count": ["reply", "mention", "reaction"]})
-        hello = await h.emu.say(h.general, alice, f"hi {bob.mention}", mentions=[bob])
+        hello = await h.emu.say(
+            h.general, alice, f"hi {bob.mention}, coming tonight?", mentions=[bob]
+        )
         await h.emu.react(hello, bob, "👋")
         [result] = await h.midnight()
         assert result.pairs == 1
