@@ -13,6 +13,8 @@ combines reasons into per-member and per-pair risks. The modules follow the sign
 All thresholds and weights are in `FraudThresholds` (the guild config's `[fraud]`).
 """
 
+import importlib
+
 from bot.domain.fraud.accounts import (
     account_age_days,
     is_new,
@@ -31,18 +33,6 @@ from bot.domain.fraud.evidence import (
     Exchange,
     Reason,
 )
-from bot.domain.fraud.graph import (
-    Closure,
-    RingEvidence,
-    closure,
-    group_evidence,
-    interaction_graph,
-    median_turn_gap,
-    mutual_graph,
-    ring_reason,
-    rings,
-)
-from bot.domain.fraud.pairs import TurnStats, closed_partners, ping_pong, turn_stats
 from bot.domain.fraud.quality import (
     EMOJI_ONLY,
     MENTION_ONLY,
@@ -57,16 +47,41 @@ from bot.domain.fraud.quality import (
     normalise,
     pair_quality,
 )
-from bot.domain.fraud.scores import (
-    MemberRisk,
-    PairRisk,
-    is_held,
-    member_risks,
-    pair_risks,
-    risk_score,
-    strongest,
-)
 from bot.domain.fraud.thresholds import FraudThresholds
+
+# The pair, graph and score modules need networkx, a large import: they load when one of their
+# names is first used, so that ingest (which only judges message quality) never carries
+# networkx in memory or in garbage-collection time.
+_LAZY = {
+    "Closure": "graph",
+    "MemberRisk": "scores",
+    "PairRisk": "scores",
+    "RingEvidence": "graph",
+    "TurnStats": "pairs",
+    "closed_partners": "pairs",
+    "closure": "graph",
+    "group_evidence": "graph",
+    "interaction_graph": "graph",
+    "is_held": "scores",
+    "median_turn_gap": "graph",
+    "member_risks": "scores",
+    "mutual_graph": "graph",
+    "pair_risks": "scores",
+    "ping_pong": "pairs",
+    "ring_reason": "graph",
+    "rings": "graph",
+    "risk_score": "scores",
+    "strongest": "scores",
+    "turn_stats": "pairs",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "BURST",
