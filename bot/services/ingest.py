@@ -35,6 +35,7 @@ from bot.domain.multipliers import boost_percent, boosted
 from bot.domain.scoring import capped, in_cooldown, message_points
 from bot.guild_config import GuildConfig
 from bot.services.guild_state import GuildState
+from bot.services.ingest_batch import build_batch
 from bot.store.database import Database
 from bot.store.guilds import GuildRepository
 from bot.store.ingest import IngestBatch, IngestRepository
@@ -42,8 +43,6 @@ from bot.store.ingest import IngestBatch, IngestRepository
 log = logging.getLogger(__name__)
 
 _NO_RECENT = RecentContent()
-# A kind's counter in a pair's day row, for its first member (see bot.store.ingest.PAIR_COUNTS).
-_KIND_COLUMN = {REPLY: 0, MENTION: 1, REACTION: 2}
 # Positions in a message index row (see bot.store.ingest.MESSAGE_COLUMNS).
 _AUTHOR, _DAY, _HUMAN, _POINTS, _REPLY, _MENTIONS, _DELETED = 2, 3, 4, 5, 6, 7, 8
 
@@ -467,50 +466,7 @@ class Ingestor:
         self._last_flush = self._monotonic()
 
     def _batch(self) -> IngestBatch:
-        batch = IngestBatch(
-            messages=list(self._pending.values()),
-            deleted=list(self._updated),
-            first_days=list(self._first_days.items()),
-        )
-        for state in self._guilds.values():
-            gid = state.id
-            pairs: dict[tuple[str, int, int], list[int]] = {}
-            for (day, src, dst, kind), delta in state.exchanges.items():
-                if delta:
-                    a, b = (src, dst) if src < dst else (dst, src)
-                    counts = pairs.get((day, a, b))
-                    if counts is None:
-                        counts = pairs[(day, a, b)] = [0, 0, 0, 0, 0, 0]
-                    counts[_KIND_COLUMN[kind] + (0 if src == a else 3)] += delta
-            batch.pairs.extend(
-                (gid, day, a, b, *counts) for (day, a, b), counts in pairs.items() if any(counts)
-            )
-            batch.pool_days.extend(
-                (gid, day, pool, member, delta)
-                for (day, pool, member), delta in state.pool_counts.items()
-                if delta
-            )
-            batch.member_days.extend(
-                (gid, day, member, points)
-                for day in state.dirty_days
-                if day in state.open_days
-                for member, points in state.open_days[day].items()
-            )
-            batch.members.extend(
-                (
-                    gid,
-                    user,
-                    int(user in state.bots),
-                    state.names.get(user),
-                    _to_ms(state.last_point.get(user)),
-                )
-                for user in state.dirty_members
-            )
-        return batch
-
-
-def _to_ms(instant: datetime | None) -> int | None:
-    return None if instant is None else int(instant.timestamp() * 1000)
+        return build_batch(self._guilds.values(), self._pending, self._updated, self._first_days)
 
 
 def _from_ms(ms: int) -> datetime:
