@@ -9,12 +9,14 @@ once. The day close reads the suspensions itself.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock
-from bot.domain.calendar import days_between, guild_day
+from bot.domain.calendar import guild_day
 from bot.services.ingest import Ingestor
+from bot.services.ledger_days import ledger_days
 from bot.store.database import Database
+from bot.store.ledger import LedgerRepository
 from bot.store.moderation import (
     AccountShort,
     AdjustResult,
@@ -191,11 +193,8 @@ class ModerationService:
         page = max(page, 0)
         state = await self.ingestor.guild(guild)
         days: list[str] = []
-        if member is not None:
-            # The guild days the member's ledger entries can be on, as /history reads them.
-            today = guild_day(self.clock.now(), state.config.zone)
-            first = min(date.fromisoformat(state.first_day or today.isoformat()), today)
-            days = [day.isoformat() for day in days_between(first, today)]
+        if member is not None:  # the days the member's ledger entries can be on
+            days = await ledger_days(LedgerRepository(self.store.db), state, self.clock.now())
         result = await self.store.audit(guild, member, days, page * PAGE_SIZE, PAGE_SIZE)
         return result, max(1, -(-result.total // PAGE_SIZE))
 

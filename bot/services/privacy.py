@@ -9,15 +9,15 @@ Streakbot counts them again from zero, unless they opt out too.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import orjson
 
 from bot.clock import Clock
-from bot.domain.calendar import days_between, guild_day
+from bot.domain.calendar import guild_day
 from bot.services.guild_state import GuildState
 from bot.services.intake import Intake
+from bot.services.ledger_days import ledger_days
 from bot.store.database import Database
+from bot.store.ledger import LedgerRepository
 from bot.store.privacy import Erasure, PrivacyRepository
 
 EXPORT_FORMAT = "streakbot-member-export/1"
@@ -46,15 +46,9 @@ class PrivacyService:
         return await self.store.opted_out_since(guild, member) is not None
 
     async def _days(self, state: GuildState) -> list[str]:
-        """The guild days a member's rows can be on: from the guild's first day (or its first
-        ledger entry, if earlier: an adjustment can come before anyone talked) through
-        tomorrow (an event stamped by Discord a moment ahead of our clock near midnight)."""
-        known = [d for d in (state.first_day, await self.store.first_ledger_day(state.id)) if d]
-        if not known:
-            return []
-        today = guild_day(self.clock.now(), state.config.zone)
-        first = min(date.fromisoformat(min(known)), today)
-        return [day.isoformat() for day in days_between(first, today + timedelta(days=1))]
+        """The days a member's rows can be on, through tomorrow (an event stamped by Discord a
+        moment ahead of our clock near midnight)."""
+        return await ledger_days(LedgerRepository(self.store.db), state, self.clock.now(), ahead=1)
 
     async def export(self, guild: int, member: int) -> bytes:
         """Everything kept about the member in the guild, as indented JSON."""

@@ -7,9 +7,11 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from bot.clock import Clock
-from bot.domain.calendar import day_end, days_between, guild_day
+from bot.domain.calendar import day_end, guild_day
 from bot.services.intake import Intake
+from bot.services.ledger_days import ledger_days
 from bot.store.database import Database
+from bot.store.ledger import LedgerRepository
 from bot.store.profiles import (
     Badge,
     LedgerLine,
@@ -83,6 +85,7 @@ class Board:
 class ProfileService:
     def __init__(self, db: Database, intake: Intake, clock: Clock) -> None:
         self.store = ProfileRepository(db)
+        self.ledger = LedgerRepository(db)
         self.reports = ReportRepository(db)
         self.intake = intake
         self.clock = clock
@@ -155,14 +158,7 @@ class ProfileService:
         """A page (from 0) of the member's ledger entries, newest first, and the page count."""
         page = max(page, 0)
         state = await self.intake.ingestor.guild(guild)
-        today = guild_day(self.clock.now(), state.config.zone)
-        # From the guild's first event, or its first ledger entry if earlier (an adjustment
-        # can come before anyone talked).
-        known = [d for d in (state.first_day, await self.store.first_ledger_day(guild)) if d]
-        if not known:
-            return Page([], 0), 1
-        first = min(date.fromisoformat(min(known)), today)
-        days = [day.isoformat() for day in days_between(first, today)]
+        days = await ledger_days(self.ledger, state, self.clock.now())
         result = await self.store.history(guild, member, days, page * PAGE_SIZE, PAGE_SIZE)
         return result, _pages(result.total)
 

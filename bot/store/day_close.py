@@ -16,6 +16,7 @@ from bot.domain.ledger import TREASURY, available_for_day, pro_rata
 from bot.guild_config import GuildConfig
 from bot.store import payouts
 from bot.store.database import Database
+from bot.store.ledger import balance_in
 
 
 class DayOrderError(RuntimeError):
@@ -270,11 +271,8 @@ class DayCloseRepository:
             result.owed = (await cursor.fetchone())[0]
         if result.owed == 0:
             return
-        async with conn.execute(
-            "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, TREASURY)
-        ) as cursor:
-            row = await cursor.fetchone()
-        available = available_for_day(row[0] if row else 0, config.tokens.daily_budget)
+        treasury = await balance_in(conn, guild, TREASURY)
+        available = available_for_day(treasury, config.tokens.daily_budget)
         if result.owed > available:
             async with conn.execute(
                 "SELECT member, amount, key, reason FROM close_payments ORDER BY rowid"

@@ -57,11 +57,14 @@ class LedgerRepository:
             )
 
     async def balance(self, guild: int, account: int) -> int:
+        return await balance_in(self.db.connection, guild, account)
+
+    async def first_day(self, guild: int) -> str | None:
+        """The earliest guild day of any entry (a seek into ledger_by_day_target)."""
         async with self.db.connection.execute(
-            "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, account)
+            "SELECT min(day) FROM ledger WHERE guild = ?", (guild,)
         ) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else 0
+            return (await cursor.fetchone())[0]
 
     async def treasury(self, guild: int) -> int:
         return await self.balance(guild, TREASURY)
@@ -120,11 +123,7 @@ async def move_in(
         if await cursor.fetchone():
             return False
     if source is not None:
-        async with conn.execute(
-            "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, source)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if (row[0] if row else 0) < amount:
+        if await balance_in(conn, guild, source) < amount:
             raise InsufficientFunds(f"account {source} holds less than {amount}")
         await conn.execute(
             "UPDATE balances SET balance = balance - ? WHERE guild = ? AND account = ?",
@@ -142,3 +141,13 @@ async def move_in(
         (guild, key, source, target, amount, reason, day, at),
     )
     return True
+
+
+async def balance_in(conn: aiosqlite.Connection, guild: int, account: int) -> int:
+    """An account's balance (0 when it has none), on `conn`: inside a caller's transaction it
+    sees that transaction's own moves."""
+    async with conn.execute(
+        "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, account)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return row[0] if row else 0

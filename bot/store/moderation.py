@@ -16,7 +16,7 @@ import orjson
 from bot.domain.ledger import TREASURY
 from bot.store.database import Database
 from bot.store.day_close import refresh_leaders
-from bot.store.ledger import InsufficientFunds, move_in
+from bot.store.ledger import InsufficientFunds, balance_in, move_in
 from bot.store.profiles import LedgerLine, Page
 
 Source = Literal["command", "timeout", "kick", "ban"]
@@ -251,7 +251,7 @@ class ModerationRepository:
             withdrawals = []
             for member, owed in await _run_payments(conn, guild, a, b, run_start):
                 taken = 0
-                held = await _balance(conn, guild, member)
+                held = await balance_in(conn, guild, member)
                 if owed > 0 and held > 0:
                     taken = min(owed, held)
                     await move_in(
@@ -300,7 +300,7 @@ class ModerationRepository:
             raise ValueError("an adjustment moves at least one token")
         source, target = (TREASURY, member) if amount > 0 else (member, TREASURY)
         async with self.db.transaction() as conn:
-            held = await _balance(conn, guild, source)
+            held = await balance_in(conn, guild, source)
             moved = False
             if not await _key_used(conn, key):
                 if held < abs(amount):
@@ -317,8 +317,8 @@ class ModerationRepository:
                     at=at,
                 )
                 await _audit(conn, guild, moderator, "adjust", member, None, amount, reason, at)
-            balance = await _balance(conn, guild, member)
-            treasury = await _balance(conn, guild, TREASURY)
+            balance = await balance_in(conn, guild, member)
+            treasury = await balance_in(conn, guild, TREASURY)
         return AdjustResult(moved, balance, treasury)
 
     # -- the audit trail -----------------------------------------------------------------------
@@ -409,14 +409,6 @@ async def _audit(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (guild, moderator, action, target, partner, amount, reason, at),
     )
-
-
-async def _balance(conn: aiosqlite.Connection, guild: int, account: int) -> int:
-    async with conn.execute(
-        "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, account)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return row[0] if row else 0
 
 
 async def _key_used(conn: aiosqlite.Connection, key: str) -> bool:

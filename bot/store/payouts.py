@@ -11,6 +11,7 @@ import aiosqlite
 import orjson
 
 from bot.domain.ledger import TREASURY, pro_rata
+from bot.store.ledger import balance_in
 
 if TYPE_CHECKING:
     from bot.store.day_close import DayCloseResult
@@ -45,11 +46,7 @@ async def pay_out(
     owed = sum(amount for _, amount, _ in payments)
     if owed <= 0:
         return 0
-    async with conn.execute(
-        "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, source)
-    ) as cursor:
-        row = await cursor.fetchone()
-    available = row[0] if row else 0
+    available = await balance_in(conn, guild, source)
     amounts = [amount for _, amount, _ in payments]
     if owed > available:
         amounts = pro_rata(amounts, available)

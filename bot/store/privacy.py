@@ -26,7 +26,7 @@ from bot.domain.ledger import ERASED, TREASURY
 from bot.store import periods
 from bot.store.database import Database
 from bot.store.day_close import refresh_leaders
-from bot.store.ledger import move_in
+from bot.store.ledger import balance_in, move_in
 
 """The ledger account of erased members: Discord snowflake 1 is never a user (0 is the treasury,
 negative accounts are pools). Migration 0005 lets entries move to it and nowhere else."""
@@ -250,13 +250,6 @@ class PrivacyRepository:
             ],
         }
 
-    async def first_ledger_day(self, guild: int) -> str | None:
-        """The earliest guild day of any ledger entry (a seek into ledger_by_day_target)."""
-        async with self.db.connection.execute(
-            "SELECT min(day) FROM ledger WHERE guild = ?", (guild,)
-        ) as cursor:
-            return (await cursor.fetchone())[0]
-
     # -- erasure ------------------------------------------------------------------------------
 
     async def erase(
@@ -267,7 +260,7 @@ class PrivacyRepository:
         The opt-out row, if any, stays: it is what keeps them untracked from now on."""
         wanted = _days(days)
         async with self.db.transaction() as conn:
-            tokens = await _balance(conn, guild, member)
+            tokens = await balance_in(conn, guild, member)
             if tokens and not await move_in(
                 conn,
                 guild,
@@ -330,14 +323,6 @@ def _account(account: int | None) -> str | None:
     if account == ERASED:
         return "erased member"
     return str(account)
-
-
-async def _balance(conn: aiosqlite.Connection, guild: int, account: int) -> int:
-    async with conn.execute(
-        "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, account)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return row[0] if row else 0
 
 
 async def _anonymise(conn: aiosqlite.Connection, guild: int, member: int, wanted: str) -> int:

@@ -12,6 +12,7 @@ import orjson
 from bot.domain.ledger import TREASURY
 from bot.store.database import Database
 from bot.store.day_close import LEADERS
+from bot.store.ledger import balance_in
 
 T = TypeVar("T")
 
@@ -293,18 +294,7 @@ class ProfileRepository:
             return [Badge(*row) for row in await cursor.fetchall()]
 
     async def balance(self, guild: int, member: int) -> int:
-        async with self.db.connection.execute(
-            "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, member)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else 0
-
-    async def first_ledger_day(self, guild: int) -> str | None:
-        """The earliest guild day of any ledger entry (a seek into ledger_by_day_target)."""
-        async with self.db.connection.execute(
-            "SELECT min(day) FROM ledger WHERE guild = ?", (guild,)
-        ) as cursor:
-            return (await cursor.fetchone())[0]
+        return await balance_in(self.db.connection, guild, member)
 
     async def history(
         self, guild: int, member: int, days: Sequence[str], offset: int, limit: int

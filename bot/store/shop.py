@@ -11,7 +11,7 @@ import aiosqlite
 from bot.domain.ledger import TREASURY
 from bot.store.database import Database
 from bot.store.day_close import LEADERS, refresh_leaders
-from bot.store.ledger import move_in
+from bot.store.ledger import balance_in, move_in
 from bot.store.profiles import PairStreak
 
 
@@ -139,7 +139,7 @@ class ShopRepository:
         """Pay for a role item (the role itself is granted on Discord, see cogs/shop.py)."""
         async with self.db.transaction() as conn:
             paid = await _pay(conn, payment)
-            return Receipt(paid, await _balance(conn, payment.guild, payment.member))
+            return Receipt(paid, await balance_in(conn, payment.guild, payment.member))
 
 
 def _pair(member: int, partner: int) -> tuple[int, int]:
@@ -186,20 +186,12 @@ async def _streak(
     return tuple(row) if row else None
 
 
-async def _balance(conn: aiosqlite.Connection, guild: int, account: int) -> int:
-    async with conn.execute(
-        "SELECT balance FROM balances WHERE guild = ? AND account = ?", (guild, account)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return row[0] if row else 0
-
-
 async def _receipt(
     conn: aiosqlite.Connection, payment: Payment, partner: int, *, paid: bool
 ) -> Receipt:
     row = await _streak(conn, payment.guild, payment.member, partner)
     streak = PairStreak(partner, *row[:5]) if row else None
-    return Receipt(paid, await _balance(conn, payment.guild, payment.member), streak)
+    return Receipt(paid, await balance_in(conn, payment.guild, payment.member), streak)
 
 
 async def _count_live(conn: aiosqlite.Connection, guild: int, current: int) -> None:
