@@ -22,11 +22,11 @@ from discord.ext import commands
 
 from bot.client import StreakBot
 from bot.domain.periods import Period, PeriodKind
+from bot.interaction_errors import UserError
 from bot.services.periods import PeriodBoard, PeriodService, RoleMove
 from bot.services.profiles import Board
 from cogs.checks import manager_only
-from cogs.errors import UserError
-from cogs.render import embed, flame, plain, who
+from cogs.render import embed, flame, plain, tell_owner, who
 
 log = logging.getLogger(__name__)
 
@@ -247,18 +247,9 @@ class Leaderboard(commands.Cog):
         )
 
     async def _tell_owner(self, guild: discord.Guild, kind: str, detail: str, text: str) -> None:
-        """Tell the owner about a problem, once per problem; log it every time."""
-        log.warning("guild %s: %s (%s)", guild.id, kind, detail)
-        if not await self.services.notices.first_time(guild.id, kind, detail):
-            return
-        try:
-            owner = guild.owner or await self.bot.fetch_user(guild.owner_id)
-            await owner.send(
-                f"Streakbot in **{plain(guild.name)}**: {text}\n"
-                "The boards keep working meanwhile; I won't repeat this message."
-            )
-        except discord.HTTPException:
-            log.warning("guild %s: could not tell the owner about %s", guild.id, kind)
+        await tell_owner(
+            self.bot, guild, kind, detail, text, meanwhile="The boards keep working meanwhile"
+        )
 
 
 def _can_give(role: discord.Role) -> bool:

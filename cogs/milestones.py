@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.client import StreakBot
 from bot.guild_config import GuildConfig, Tier
 from bot.store.day_close import DayCloseResult
+from cogs.render import plain, tell_owner
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class Milestones(commands.Cog):
                 await self._post(
                     guild,
                     config,
-                    f"🎯 Challenge **{_text(name)}** met! {members} members share {paid:,} tokens.",
+                    f"🎯 Challenge **{plain(name)}** met! {members} members share {paid:,} tokens.",
                     discord.AllowedMentions.none(),
                 )
         tiers = {tier.name: tier for tier in config.tiers}
@@ -70,7 +71,7 @@ class Milestones(commands.Cog):
                     guild,
                     "unknown-role",
                     tier.role,
-                    f"the tier **{_text(tier.name)}** names role ID {tier.role}, which does not"
+                    f"the tier **{plain(tier.name)}** names role ID {tier.role}, which does not"
                     " exist in the server. Fix the tier's `role` in the config.",
                 )
             return role
@@ -86,8 +87,8 @@ class Milestones(commands.Cog):
                 guild,
                 "cannot-create-role",
                 tier.role,
-                f"I could not create the role **{_text(tier.role)}** for the tier"
-                f" **{_text(tier.name)}**: I need the Manage Roles permission.",
+                f"I could not create the role **{plain(tier.role)}** for the tier"
+                f" **{plain(tier.name)}**: I need the Manage Roles permission.",
             )
             return None
 
@@ -109,8 +110,8 @@ class Milestones(commands.Cog):
                     guild,
                     "cannot-grant-role",
                     str(role.id),
-                    f"I could not give members the role **{_text(role.name)}** (tier"
-                    f" **{_text(tier.name)}**): I need the Manage Roles permission, and my own"
+                    f"I could not give members the role **{plain(role.name)}** (tier"
+                    f" **{plain(tier.name)}**): I need the Manage Roles permission, and my own"
                     " role must be placed above it in Server Settings → Roles.",
                 )
                 return
@@ -125,7 +126,7 @@ class Milestones(commands.Cog):
             if config.announce.mention_members
             else discord.AllowedMentions.none()
         )
-        await self._post(guild, config, milestone_text(tier, a, b), pinged)
+        await self._post(guild, config, milestoneplain(tier, a, b), pinged)
 
     async def _post(
         self,
@@ -158,29 +159,16 @@ class Milestones(commands.Cog):
     # -- owners -------------------------------------------------------------------------------
 
     async def _tell_owner(self, guild: discord.Guild, kind: str, detail: str, text: str) -> None:
-        """Tell the owner about a problem, once per problem; log it every time."""
-        log.warning("guild %s: %s (%s)", guild.id, kind, detail)
-        if not await self.services.notices.first_time(guild.id, kind, detail):
-            return
-        try:
-            owner = guild.owner or await self.bot.fetch_user(guild.owner_id)
-            await owner.send(
-                f"Streakbot in **{_text(guild.name)}**: {text}\n"
-                "Streaks and tokens keep working meanwhile; I won't repeat this message."
-            )
-        except discord.HTTPException:
-            log.warning("guild %s: could not tell the owner about %s", guild.id, kind)
+        await tell_owner(
+            self.bot, guild, kind, detail, text,
+            meanwhile="Streaks and tokens keep working meanwhile",
+        )  # fmt: skip
 
 
-def milestone_text(tier: Tier, a: int, b: int) -> str:
+def milestoneplain(tier: Tier, a: int, b: int) -> str:
     return (
-        f"🔥 <@{a}> and <@{b}> reached **{_text(tier.name)}**: a {tier.days}-day streak together!"
+        f"🔥 <@{a}> and <@{b}> reached **{plain(tier.name)}**: a {tier.days}-day streak together!"
     )
-
-
-def _text(value: str) -> str:
-    """Owner- or member-provided text, shown as plain text (no markdown, no mentions)."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(value))
 
 
 async def setup(bot: StreakBot) -> None:

@@ -23,11 +23,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import StreakBot
+from bot.interaction_errors import UserError
 from bot.services.moderation import MAX_ADJUST, MAX_DAYS, ModerationError, ModerationService
 from bot.store.moderation import AdjustResult, AuditLine, Suspension, VoidResult
 from bot.store.profiles import Page
 from cogs.checks import moderator_only
-from cogs.errors import UserError
 from cogs.render import embed, plain, who
 from cogs.wallet import describe_entry
 

@@ -6,7 +6,11 @@ display name never becomes part of the bot's own text, and mentions in embeds ne
 
 from __future__ import annotations
 
+import logging
+
 import discord
+
+log = logging.getLogger(__name__)
 
 EMBED_COLOUR = discord.Colour.from_rgb(255, 112, 67)
 
@@ -39,3 +43,28 @@ def plain(value: str) -> str:
 
 def embed(title: str, description: str = "") -> discord.Embed:
     return discord.Embed(title=title, description=description, colour=EMBED_COLOUR)
+
+
+async def tell_owner(
+    bot: discord.Client,
+    guild: discord.Guild,
+    kind: str,
+    detail: str,
+    text: str,
+    *,
+    meanwhile: str,
+) -> None:
+    """DM the guild's owner about a problem they must fix, once per (kind, detail) — the
+    store's `owner_notices` decides — and log it every time. `meanwhile` says what keeps
+    working (e.g. "Streaks and tokens keep working meanwhile")."""
+    log.warning("guild %s: %s (%s)", guild.id, kind, detail)
+    if not await bot.services.notices.first_time(guild.id, kind, detail):  # type: ignore[attr-defined]
+        return
+    try:
+        owner = guild.owner or await bot.fetch_user(guild.owner_id)
+        await owner.send(
+            f"Streakbot in **{plain(guild.name)}**: {text}\n"
+            f"{meanwhile}; I won't repeat this message."
+        )
+    except discord.HTTPException:
+        log.warning("guild %s: could not tell the owner about %s", guild.id, kind)

@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import StreakBot
+from bot.interaction_errors import UserError
 from bot.services.shop import (
     Catalogue,
     DayNotClosed,
@@ -35,7 +36,6 @@ from bot.store.shop import (
     RestoreExpired,
     StillLive,
 )
-from cogs.errors import UserError
 from cogs.render import embed, flame, plain, who
 
 log = logging.getLogger(__name__)
