@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import orjson
@@ -51,6 +54,17 @@ class ChallengeRow:
     status: str
     closed_day: str | None
     paid: int
+
+
+@contextmanager
+def _unique_name(what: str, name: str) -> Iterator[None]:
+    """The table's UNIQUE (guild, name) refuses a second one: say so in the owner's words."""
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        if "UNIQUE" not in str(error):
+            raise
+        raise NameTaken(f"{what} named {name!r} exists already") from None
 
 
 def pool_account(pool: int) -> int:
@@ -127,16 +141,12 @@ class CommunityRepository:
         at: str,
     ) -> int:
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT 1 FROM pools WHERE guild = ? AND name = ?", (guild, name)
-            ) as cursor:
-                if await cursor.fetchone():
-                    raise NameTaken(f"a pool named {name!r} exists already")
-            cursor = await conn.execute(
-                "INSERT INTO pools (guild, name, channel, per_exchange, created_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (guild, name, channel, per_exchange, by, at),
-            )
+            with _unique_name("a pool", name):
+                cursor = await conn.execute(
+                    "INSERT INTO pools (guild, name, channel, per_exchange, created_by,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (guild, name, channel, per_exchange, by, at),
+                )
             return cursor.lastrowid
 
     async def pools(self, guild: int) -> list[PoolRow]:
@@ -177,16 +187,12 @@ class CommunityRepository:
         at: str,
     ) -> int:
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT 1 FROM challenges WHERE guild = ? AND name = ?", (guild, name)
-            ) as cursor:
-                if await cursor.fetchone():
-                    raise NameTaken(f"a challenge named {name!r} exists already")
-            cursor = await conn.execute(
-                "INSERT INTO challenges (guild, name, pairs, days, deadline, reward, pool,"
-                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (guild, name, pairs, days, deadline, reward, pool, by, at),
-            )
+            with _unique_name("a challenge", name):
+                cursor = await conn.execute(
+                    "INSERT INTO challenges (guild, name, pairs, days, deadline, reward, pool,"
+                    " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (guild, name, pairs, days, deadline, reward, pool, by, at),
+                )
             return cursor.lastrowid
 
     async def challenges(self, guild: int) -> list[ChallengeRow]:

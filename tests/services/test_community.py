@@ -148,3 +148,16 @@ async def test_names_are_unique_and_stopping_ends_an_event(db: Database, clock: 
         await community.stop_event(1, "Party")
     clock.set(at(1, 9) + timedelta(minutes=1))
     await community.start_event(1, "Party", "3", "1d")  # the name is free again
+
+
+async def test_pool_and_challenge_names_are_unique_per_guild(db: Database, clock: ManualClock):
+    _, community = await _engine(db, clock)
+    clock.set(at(1, 8))
+    await community.create_pool(1, "Art", channel=10, per_exchange=1, by=A)
+    with pytest.raises(CommunityError, match="a pool named 'Art' exists already"):
+        await community.create_pool(1, "Art", channel=11, per_exchange=2, by=A)
+    await community.create_challenge(1, "Goal", pairs=1, days=1, deadline=iso(3), reward=1)
+    with pytest.raises(CommunityError, match="a challenge named 'Goal' exists already"):
+        await community.create_challenge(1, "Goal", pairs=2, days=2, deadline=iso(3), reward=1)
+    assert [p.name for p in await community.pools(1)] == ["Art"]
+    assert [c.challenge.pairs for c in await community.challenges(1)] == [1]
