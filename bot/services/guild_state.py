@@ -77,8 +77,7 @@ class GuildState:
 
     def channel_counts(self, channel: int) -> bool:
         """Whether events in `channel` count (`[channels] counted` / `ignored`)."""
-        rules = self.config.channels
-        return not (rules.counted or rules.ignored) or rules.counts(channel)
+        return self.config.channels.counts(channel)
 
     def counts(self, member: int, at: datetime) -> bool:
         """Whether the member's part in an event at `at` counts (not suspended, not opted out)."""
