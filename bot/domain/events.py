@@ -52,13 +52,17 @@ class DeleteEvent:
 
 @dataclass(slots=True)
 class MemberEvent:
-    """A member is known to the guild (and whether it is a bot); `ts` None = from the start."""
+    """A member is known to the guild (and whether it is a bot); `ts` None = from the start.
+
+    `joined`: when they joined the guild, when the source knows it (a join event, Discord's
+    member data); an export only shows when someone was first seen, which is not a join."""
 
     guild: int
     user: int
     bot: bool = False
     ts: datetime | None = None
     name: str | None = None
+    joined: datetime | None = None
 
 
 GuildEvent = MessageEvent | ReactionEvent | DeleteEvent | MemberEvent

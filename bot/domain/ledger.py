@@ -7,9 +7,13 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 TREASURY = 0
+"""The guild treasury's account number in the ledger (member accounts are their user IDs)."""
 ERASED = 1
 """The account of erased members' past entries (no Discord snowflake is 1)."""
-"""The guild treasury's account number in the ledger (member accounts are their user IDs)."""
+ESCROW = 2
+"""Rewards held by the anti-fraud detector until a moderator (or time) decides (issue 5)."""
+LAST_SYSTEM_ACCOUNT = ESCROW
+"""Accounts 0 to this are the guild's own; members' are their snowflakes, pools' negative."""
 
 
 def tokens_for_points(points: int, per_point: Fraction) -> int:

@@ -7,7 +7,7 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ class _Missing(Enum):
 
 
 MISSING = _Missing.MISSING
+ACCOUNT_AGE = timedelta(days=365)
 
 
 class World:
@@ -99,8 +100,14 @@ class World:
         bot: bool = False,
         global_name: str | None = None,
         accepts_dms: bool = True,
+        created_at: datetime | None = None,
     ) -> User:
-        user = User(self.new_id(), name, bot=bot, global_name=global_name, accepts_dms=accepts_dms)
+        """A Discord account. Its ID dates it (`created_at`, by default a year before now):
+        like most real accounts, old enough for the anti-fraud account gate."""
+        born = created_at or self._now() - ACCOUNT_AGE
+        user = User(
+            self.new_id(born), name, bot=bot, global_name=global_name, accepts_dms=accepts_dms
+        )
         self.users[user.id] = user
         return user
 

@@ -93,4 +93,5 @@ def member_event(member: discord.Member) -> MemberEvent:
         bot=member.bot,
         ts=member.joined_at,
         name=member.display_name,
+        joined=member.joined_at,
     )

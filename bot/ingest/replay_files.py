@@ -252,7 +252,7 @@ def _event(record: _Message | _Reaction | _Delete | _Member) -> GuildEvent:
     if kind is _Delete:
         return DeleteEvent(record.guild, record.channel, record.message, timestamp(record.ts))
     ts = None if record.ts is None else timestamp(record.ts)
-    return MemberEvent(record.guild, record.user, record.bot, ts, record.name)
+    return MemberEvent(record.guild, record.user, record.bot, ts, record.name, joined=ts)
 
 
 # -- DiscordChatExporter -------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.calendar import DayClock
+from bot.domain.fraud.accounts import snowflake_time
 from bot.domain.fraud.quality import RecentContent
 from bot.domain.multipliers import PointsEvent
 from bot.domain.scoring import PointValues
@@ -25,7 +26,9 @@ class GuildState:
         "exchanges",
         "excluded",
         "first_day",
+        "fraud_log",
         "id",
+        "joined",
         "last_closed",
         "last_point",
         "names",
@@ -35,6 +38,7 @@ class GuildState:
         "pool_counts",
         "recent_content",
         "values",
+        "young_until",
     )
 
     def __init__(
@@ -65,12 +69,19 @@ class GuildState:
         self.excluded: dict[int, datetime | None] = {}
         """Members suspended (until when; None: until lifted) or opted out (None): nothing
         they do counts, and nobody's engaging them counts either."""
+        self.joined: dict[int, datetime] = {}
+        """When members joined, where a source said (newcomers mostly)."""
+        self.fraud_log: list[tuple] = []
+        """The detector's evidence not yet flushed: (day, src, dst, at_ms, kind, message,
+        verdict) for every exchange met while `[fraud]` is on (bot.store.fraud)."""
 
     def apply(self, config: GuildConfig) -> None:
         """Take a (new) config; what was accepted under the old one stays as it is."""
         self.config = config
         self.clock = DayClock(config.zone)
         self.values = PointValues(**config.points.model_dump())
+        self.young_until: dict[int, tuple[datetime, datetime]] = {}
+        """Per member: when their account was made, and until when they are too new."""
 
     def is_human(self, user: int) -> bool:
         return user not in self.bots
@@ -85,6 +96,26 @@ class GuildState:
             return True
         until = self.excluded[member]
         return until is not None and at >= until
+
+    def too_new(self, member: int, at: datetime) -> bool:
+        """Issue 5's account gate: a member whose account (or membership) is younger than
+        `[fraud]` allows makes and receives no exchanges that count for streaks yet. An act
+        dated before the account existed (an export dates a reaction by its message) is not
+        the act's own time: the gate cannot judge it."""
+        window = self.young_until.get(member)
+        if window is None:
+            fraud = self.config.fraud
+            born = snowflake_time(member)
+            until = born + timedelta(days=fraud.min_account_age_days)
+            joined = self.joined.get(member)
+            if joined is not None:
+                until = max(until, joined + timedelta(days=fraud.min_member_days))
+            window = self.young_until[member] = (born, until)
+        return window[0] <= at < window[1]
+
+    def note_joined(self, member: int, joined: datetime) -> None:
+        self.joined[member] = joined
+        self.young_until.pop(member, None)
 
     def day_points(self, day: str) -> dict[int, int]:
         """Points by member on an open day; the day is written at the next flush."""

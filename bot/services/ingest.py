@@ -107,11 +107,13 @@ class Ingestor:
             record = await self.guilds_repo.get(guild)
             assert record is not None
         state = GuildState(guild, record.config, record.first_day, record.last_closed_day)
-        for user, is_bot, last_ms in await self.repo.members(guild):
+        for user, is_bot, last_ms, joined_ms in await self.repo.members(guild):
             if is_bot:
                 state.bots.add(user)
             if last_ms is not None:
                 state.last_point[user] = _from_ms(last_ms)
+            if joined_ms is not None:
+                state.joined[user] = _from_ms(joined_ms)
         for day, member, points in await self.repo.open_day_points(guild, state.last_closed):
             state.open_days.setdefault(day, {})[member] = points
         state.excluded = await self.repo.exclusions(guild)
@@ -227,16 +229,23 @@ class Ingestor:
             and is_counted(event)
             and state.counts(author, event.ts)
             and state.channel_counts(event.channel)
-            and not self._low_quality(event, state)
         ):
-            self._counted_message(event, state, known, day, row)
+            verdict = self._verdict(event, state)
+            if verdict is None:
+                self._counted_message(event, state, known, day, row)
+            elif event.reply_to is not None or event.mentions:
+                # Counts for nothing, but the detector sees it (rings and colluders farm with
+                # exactly these messages).
+                reply_target, mention_targets = self._targets(event, state, known)
+                self._log(state, day, event, reply_target, mention_targets, verdict)
         for user in event.reactors:
             self.stats.reactions += 1
             self._react(state, day, user, author, human, event.ts, event.channel)
 
-    def _low_quality(self, event: MessageEvent, state: GuildState) -> bool:
+    def _verdict(self, event: MessageEvent, state: GuildState) -> str | None:
         """Issue 5: a message too short, emoji- or mention-only, or repeating the author's
-        recent ones counts for nothing, silently (only when its content is known).
+        recent ones counts for nothing, silently (only when its content is known): its
+        verdict, None when it counts.
 
         Only messages that engage someone (a reply or a mention) are judged: exchanges are what
         streaks and most points are made of, and a plain message earns at most one point a
@@ -244,15 +253,52 @@ class Ingestor:
         """
         fraud = state.config.fraud
         if event.content is None or not fraud.enabled:
-            return False
+            return None
         if event.reply_to is None and not event.mentions:
-            return False
+            return None
         recent = state.recent_content.get(event.author) or _NO_RECENT
         verdict, state.recent_content[event.author] = judge_message(event.content, recent, fraud)
-        if verdict is None:
-            return False
-        self.stats.low_quality += 1
-        return True
+        if verdict is not None:
+            self.stats.low_quality += 1
+        return verdict
+
+    def _targets(
+        self, event: MessageEvent, state: GuildState, known: dict[int, list]
+    ) -> tuple[int | None, tuple[int, ...]]:
+        """Rule 3: the human the message replies to, and the humans it mentions, who count."""
+        reply_author = event.reply_to_author
+        if reply_author is None and event.reply_to is not None:
+            target = self._row(event.reply_to, known)
+            if target is not None and target[_HUMAN]:
+                reply_author = target[_AUTHOR]
+        if reply_author is None and not event.mentions:
+            return None, ()  # most messages: no exchange at all
+        ts = event.ts
+        return message_exchanges(
+            event.author,
+            reply_author,
+            event.mentions,
+            (lambda user: state.is_human(user) and state.counts(user, ts))
+            if state.excluded
+            else state.is_human,
+        )
+
+    @staticmethod
+    def _log(
+        state: GuildState,
+        day: str,
+        event: MessageEvent,
+        reply_target: int | None,
+        mention_targets: tuple[int, ...],
+        verdict: str | None,
+    ) -> None:
+        """The detector's evidence: each exchange the message makes, when, and its verdict."""
+        at_ms = int(event.ts.timestamp() * 1000)
+        log = state.fraud_log
+        if reply_target is not None:
+            log.append((day, event.author, reply_target, at_ms, REPLY, event.id, verdict))
+        for target in mention_targets:
+            log.append((day, event.author, target, at_ms, MENTION, event.id, verdict))
 
     def _counted_message(
         self, event: MessageEvent, state: GuildState, known: dict[int, list], day: str, row: list
@@ -260,23 +306,16 @@ class Ingestor:
         """Rules 3 and 9 for a counted message: its exchanges and its points."""
         self.stats.counted += 1
         author = event.author
-        reply_author = event.reply_to_author
-        if reply_author is None and event.reply_to is not None:
-            target = self._row(event.reply_to, known)
-            if target is not None and target[_HUMAN]:
-                reply_author = target[_AUTHOR]
-        if reply_author is None and not event.mentions:
-            reply_target, mention_targets = None, ()  # most messages: no exchange at all
-        else:
+        reply_target, mention_targets = self._targets(event, state, known)
+        if (reply_target is not None or mention_targets) and state.config.fraud.enabled:
+            self._log(state, day, event, reply_target, mention_targets, None)
             ts = event.ts
-            reply_target, mention_targets = message_exchanges(
-                author,
-                reply_author,
-                event.mentions,
-                (lambda user: state.is_human(user) and state.counts(user, ts))
-                if state.excluded
-                else state.is_human,
-            )
+            if state.too_new(author, ts):
+                reply_target, mention_targets = None, ()
+            else:
+                if reply_target is not None and state.too_new(reply_target, ts):
+                    reply_target = None
+                mention_targets = tuple(t for t in mention_targets if not state.too_new(t, ts))
 
         points = state.day_points(day)
         earned = points.get(author, 0)
@@ -347,6 +386,12 @@ class Ingestor:
         target = reaction_target(user, author, human)
         if target is None:
             return
+        if state.config.fraud.enabled:
+            state.fraud_log.append(
+                (day, user, target, int(at.timestamp() * 1000), REACTION, None, None)
+            )
+            if state.too_new(user, at) or state.too_new(target, at):
+                return
         key = (day, user, target, REACTION)
         state.exchanges[key] = state.exchanges.get(key, 0) + 1
         points = state.day_points(day)
@@ -397,6 +442,9 @@ class Ingestor:
                 state.pool_counts[key] = state.pool_counts.get(key, 0) - made
 
     def _member(self, event: MemberEvent, state: GuildState) -> None:
+        if event.joined is not None and state.joined.get(event.user) != event.joined:
+            state.note_joined(event.user, event.joined)
+            state.dirty_members.add(event.user)
         if event.name is not None:
             state.names[event.user] = event.name
             state.dirty_members.add(event.user)
@@ -417,7 +465,11 @@ class Ingestor:
             + len(self._updated)
             + len(self._first_days)
             + sum(
-                len(s.exchanges) + len(s.dirty_days) + len(s.dirty_members) + len(s.pool_counts)
+                len(s.exchanges)
+                + len(s.dirty_days)
+                + len(s.dirty_members)
+                + len(s.pool_counts)
+                + len(s.fraud_log)
                 for s in self._guilds.values()
             )
         )
@@ -459,6 +511,7 @@ class Ingestor:
         for state in self._guilds.values():
             state.exchanges.clear()
             state.pool_counts.clear()
+            state.fraud_log.clear()
             state.dirty_days.clear()
             state.forget_current_day()
             state.dirty_members.clear()

@@ -56,9 +56,11 @@ def build_batch(
                 int(user in state.bots),
                 state.names.get(user),
                 _to_ms(state.last_point.get(user)),
+                _to_ms(state.joined.get(user)),
             )
             for user in state.dirty_members
         )
+        batch.fraud_exchanges.extend((gid, *row) for row in state.fraud_log)
     return batch
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.ledger import TREASURY
+from bot.domain.ledger import LAST_SYSTEM_ACCOUNT, TREASURY
 from bot.store.database import Database
 
 
@@ -24,7 +24,7 @@ class EconomyRepository:
         """Every member's balance (the guild's liability, account by account)."""
         async with self.db.connection.execute(
             "SELECT balance FROM balances WHERE guild = ? AND account > ? AND balance > 0",
-            (guild, TREASURY),
+            (guild, LAST_SYSTEM_ACCOUNT),
         ) as cursor:
             return [row[0] for row in await cursor.fetchall()]
 

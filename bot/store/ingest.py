@@ -27,8 +27,13 @@ class IngestBatch:
     member_days: list[tuple[int, str, int, int]] = field(default_factory=list)
     pool_days: list[tuple[int, str, int, int, int]] = field(default_factory=list)
     """(guild, day, pool, member, delta): exchanges made in a pool's channel."""
-    members: list[tuple[int, int, int, str | None, int | None]] = field(default_factory=list)
+    members: list[tuple[int, int, int, str | None, int | None, int | None]] = field(
+        default_factory=list
+    )
+    """(guild, user, is_bot, name, last_point_ms, joined_ms)."""
     first_days: list[tuple[int, str]] = field(default_factory=list)
+    fraud_exchanges: list[tuple] = field(default_factory=list)
+    """(guild, day, src, dst, at_ms, kind, message, verdict): the detector's evidence."""
 
     def __len__(self) -> int:
         return (
@@ -39,6 +44,7 @@ class IngestBatch:
             + len(self.pool_days)
             + len(self.members)
             + len(self.first_days)
+            + len(self.fraud_exchanges)
         )
 
 
@@ -57,11 +63,15 @@ class IngestRepository:
             rows = await cursor.fetchall()
         return {row[0]: list(row) for row in rows}
 
-    async def members(self, guild: int) -> list[tuple[int, bool, int | None]]:
+    async def members(self, guild: int) -> list[tuple[int, bool, int | None, int | None]]:
+        """(user, is_bot, last_point_ms, joined_ms) of every member the guild has seen."""
         async with self.db.connection.execute(
-            "SELECT user, is_bot, last_point_ms FROM members WHERE guild = ?", (guild,)
+            "SELECT user, is_bot, last_point_ms, joined_ms FROM members WHERE guild = ?", (guild,)
         ) as cursor:
-            return [(user, bool(is_bot), ms) for user, is_bot, ms in await cursor.fetchall()]
+            return [
+                (user, bool(is_bot), ms, joined)
+                for user, is_bot, ms, joined in await cursor.fetchall()
+            ]
 
     async def exclusions(self, guild: int) -> dict[int, datetime | None]:
         """Members whose part counts nowhere: suspended (until when; None = until lifted) or
@@ -136,13 +146,21 @@ class IngestRepository:
                 )
             if batch.members:
                 await conn.execute(
-                    "INSERT INTO members (guild, user, is_bot, name, last_point_ms)"
-                    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4"
-                    " FROM json_each(?) WHERE true"
+                    "INSERT INTO members (guild, user, is_bot, name, last_point_ms, joined_ms)"
+                    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,"
+                    "   value ->> 5 FROM json_each(?) WHERE true"
                     " ON CONFLICT (guild, user) DO UPDATE SET is_bot = excluded.is_bot,"
                     " name = coalesce(excluded.name, name),"
-                    " last_point_ms = coalesce(excluded.last_point_ms, last_point_ms)",
+                    " last_point_ms = coalesce(excluded.last_point_ms, last_point_ms),"
+                    " joined_ms = coalesce(excluded.joined_ms, joined_ms)",
                     (_json(batch.members),),
+                )
+            if batch.fraud_exchanges:
+                await conn.execute(
+                    "INSERT INTO fraud_exchanges (guild, day, src, dst, at_ms, kind, message,"
+                    " verdict) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3,"
+                    "   value ->> 4, value ->> 5, value ->> 6, value ->> 7 FROM json_each(?)",
+                    (_json(batch.fraud_exchanges),),
                 )
             if batch.messages:
                 await conn.execute(

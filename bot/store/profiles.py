@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 
 import orjson
 
-from bot.domain.ledger import TREASURY
+from bot.domain.ledger import LAST_SYSTEM_ACCOUNT
 from bot.store.database import Database
 from bot.store.day_close import LEADERS
 from bot.store.ledger import balance_in
@@ -236,14 +236,14 @@ class ProfileRepository:
 
     async def leaderboard_tokens(self, guild: int, offset: int, limit: int) -> Page[MemberScore]:
         """Members by token balance, most first (ties by member ID), only those holding any."""
-        # Member accounts are their user IDs, all above the treasury's account.
+        # Member accounts are their user IDs, all above the guild's own accounts.
         held = "FROM balances WHERE guild = ?1 AND account > ?2 AND balance > 0"
         return await self._board(
             "SELECT rank() OVER (ORDER BY balance DESC), account, balance, count(*) OVER ()"
             f" {held} ORDER BY balance DESC, account LIMIT ?4 OFFSET ?3",
-            (guild, TREASURY, offset, limit),
+            (guild, LAST_SYSTEM_ACCOUNT, offset, limit),
             f"SELECT count(*) {held}",
-            (guild, TREASURY),
+            (guild, LAST_SYSTEM_ACCOUNT),
         )
 
     async def _board(
@@ -276,11 +276,11 @@ class ProfileRepository:
     async def member_tokens_rank(self, guild: int, member: int) -> tuple[int, int] | None:
         """(rank, balance) on the tokens board; None when the member holds no tokens."""
         held = await self.balance(guild, member)
-        if held <= 0 or member <= TREASURY:
+        if held <= 0 or member <= LAST_SYSTEM_ACCOUNT:
             return None
         async with self.db.connection.execute(
             "SELECT count(*) FROM balances WHERE guild = ? AND account > ? AND balance > ?",
-            (guild, TREASURY, held),
+            (guild, LAST_SYSTEM_ACCOUNT, held),
         ) as cursor:
             ahead = (await cursor.fetchone())[0]
         return ahead + 1, held

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.ledger import TREASURY
+from bot.domain.ledger import LAST_SYSTEM_ACCOUNT
 from bot.store.database import Database
 from bot.store.day_close import LEADERS
 
@@ -49,8 +49,8 @@ class ReportRepository:
         ) as cursor:
             points = dict(await cursor.fetchall())
         async with conn.execute(
-            "SELECT account, balance FROM balances WHERE guild = ? AND account != ?",
-            (guild, TREASURY),
+            "SELECT account, balance FROM balances WHERE guild = ? AND account > ?",
+            (guild, LAST_SYSTEM_ACCOUNT),
         ) as cursor:
             balances = dict(await cursor.fetchall())
         badges: dict[int, list[str]] = {}

@@ -42,7 +42,9 @@ def too_new(
     than `min_member_days`; its exchanges count for streaks only after that."""
     age, membership = account_age_days(user, at), member_days(joined_at, at)
     parts = []
-    if age < thresholds.min_account_age_days:
+    # A negative age means `at` is not the act's own time (an export dates a reaction by its
+    # message): nothing to judge.
+    if 0 <= age < thresholds.min_account_age_days:
         parts.append(f"account {age:.1f} days old (minimum {thresholds.min_account_age_days:g})")
     if membership < thresholds.min_member_days:
         parts.append(f"member for {membership:.1f} days (minimum {thresholds.min_member_days:g})")
