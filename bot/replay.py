@@ -29,10 +29,25 @@ from bot.services.day_close import DayCloser
 from bot.services.ingest import Ingestor, IngestStats
 from bot.services.treasury import TreasuryService
 from bot.store.database import Database
+from bot.store.fraud import FraudRepository, days_before
 from bot.store.ledger import LedgerRepository
 from bot.store.reports import MemberRow, ReportRepository, StreakRow
 
 CHUNK = 4096
+
+
+@dataclass(slots=True)
+class FraudReport:
+    """What the anti-fraud detector did (issue 5), for `--json`: absent when `[fraud]` is off,
+    so that the output is then exactly what it was before."""
+
+    escrowed: dict[int, int]
+    """Tokens in escrow per member."""
+    signals: dict[int, set[str]]
+    """The signals that ever fired for each member (theirs, and their pairs')."""
+    held_pairs: set[tuple[int, int]]
+    """Pairs whose rewards are held: the pair, or one of its members, was held on a day
+    whose holds are still in escrow (the last `hold_days` closed days)."""
 
 
 @dataclass(slots=True)
@@ -44,6 +59,7 @@ class GuildReport:
     members: list[MemberRow]
     treasury: int
     names: dict[int, str] = field(default_factory=dict)
+    fraud: FraudReport | None = None
 
     def label(self, member: int) -> str:
         """How a member is shown to a person: their display name, or their ID."""
@@ -62,35 +78,37 @@ class ReplayResult:
 
     def to_json(self) -> dict:
         """The `--json` document: IDs as strings, lists sorted by ID."""
-        return {
-            "guilds": [
-                {
-                    "id": str(guild.id),
-                    "first_day": guild.first_day,
-                    "last_closed_day": guild.last_closed_day,
-                    "streaks": [
-                        {
-                            "members": [str(s.a), str(s.b)],
-                            "current": s.current,
-                            "best": s.best,
-                            "last_day": s.last_day,
-                        }
-                        for s in guild.streaks
-                    ],
-                    "members": [
-                        {
-                            "id": str(m.id),
-                            "points": m.points,
-                            "tokens": m.tokens,
-                            "badges": list(m.badges),
-                        }
-                        for m in guild.members
-                    ],
-                    "treasury": guild.treasury,
-                }
-                for guild in self.guilds
-            ]
+        return {"guilds": [_guild_json(guild) for guild in self.guilds]}
+
+
+def _guild_json(guild: GuildReport) -> dict:
+    fraud = guild.fraud
+    streaks = []
+    for s in guild.streaks:
+        entry: dict = {
+            "members": [str(s.a), str(s.b)],
+            "current": s.current,
+            "best": s.best,
+            "last_day": s.last_day,
         }
+        if fraud is not None:
+            entry["held"] = (s.a, s.b) in fraud.held_pairs
+        streaks.append(entry)
+    members = []
+    for m in guild.members:
+        entry = {"id": str(m.id), "points": m.points, "tokens": m.tokens, "badges": list(m.badges)}
+        if fraud is not None:
+            entry["held"] = fraud.escrowed.get(m.id, 0)
+            entry["flags"] = sorted(fraud.signals.get(m.id, ()))
+        members.append(entry)
+    return {
+        "id": str(guild.id),
+        "first_day": guild.first_day,
+        "last_closed_day": guild.last_closed_day,
+        "streaks": streaks,
+        "members": members,
+        "treasury": guild.treasury,
+    }
 
 
 class Replay:
@@ -222,9 +240,24 @@ class Replay:
                     await reports.members(state.id, tier_order),
                     await ledger.treasury(state.id),
                     await reports.names(state.id),
+                    await _fraud_report(db, state.id, record.config, record.last_closed_day),
                 )
             )
         return out
+
+
+async def _fraud_report(
+    db: Database, guild: int, config: GuildConfig, last_closed: str | None
+) -> FraudReport | None:
+    if not config.fraud.enabled:
+        return None
+    fraud = FraudRepository(db)
+    held: set[tuple[int, int]] = set()
+    if last_closed is not None:
+        held = await fraud.held_pairs(
+            guild, days_before(last_closed, max(config.fraud.hold_days - 1, 0))
+        )
+    return FraudReport(await fraud.escrowed(guild), await fraud.signals(guild), held)
 
 
 class _Driver:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from bot.clock import Clock
 from bot.domain.calendar import day_end, days_between, guild_day
+from bot.services.fraud import FraudDetector
 from bot.services.ingest import Ingestor
 from bot.store.database import Database
 from bot.store.day_close import DayCloseRepository, DayCloseResult
@@ -19,6 +20,7 @@ class DayCloser:
         self, db: Database, ingestor: Ingestor, clock: Clock, *, checkpoint: bool = True
     ) -> None:
         self.repo = DayCloseRepository(db)
+        self.detector = FraudDetector(db)
         self.ingestor = ingestor
         self.clock = clock
         # Replay builds a scratch file and syncs it once at the end: no checkpoint per close.
@@ -49,6 +51,7 @@ class DayCloser:
                 state.config,
                 self.clock.now().isoformat(),
                 {day: day_end(date.fromisoformat(day), zone).isoformat() for day in days},
+                await self.detector.judge(guild, days, state.config),
             )
             self.ingestor.day_closed(guild, days[-1])
         if self.checkpoint:
@@ -56,7 +59,7 @@ class DayCloser:
         for result in results:
             log.info(
                 "guild %s closed %s: %d pairs (%d new, %d extended), %d frozen, %d broken,"
-                " %d tiers, %d tokens paid of %d owed",
+                " %d tiers, %d tokens paid of %d owed (%d held)",
                 guild,
                 result.day,
                 result.pairs,
@@ -67,6 +70,7 @@ class DayCloser:
                 len(result.tiers),
                 result.paid,
                 result.owed,
+                result.held,
             )
         return results
 

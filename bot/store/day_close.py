@@ -7,15 +7,17 @@ Each call closes consecutive days in order inside one transaction, and each day 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import aiosqlite
 
-from bot.domain.ledger import TREASURY, available_for_day, pro_rata
+from bot.domain.ledger import ESCROW, TREASURY, available_for_day, pro_rata
 from bot.guild_config import GuildConfig
-from bot.store import payouts
+from bot.store import escrow, payouts
 from bot.store.database import Database
+from bot.store.fraud import FraudDay, days_before, record_day
 from bot.store.ledger import balance_in
 
 
@@ -34,7 +36,13 @@ class DayCloseResult:
     broken: int = 0
     tiers: list[tuple[int, int, str]] = field(default_factory=list)
     paid: int = 0
+    """Tokens that left the treasury for the day's points and tiers (held ones included)."""
     owed: int = 0
+    held: int = 0
+    """Of what was paid (points, tiers, pools, challenges), the tokens put in escrow."""
+    released: int = 0
+    voided: int = 0
+    """Escrowed tokens whose hold ran out at this close, released or voided."""
     pool_paid: int = 0
     challenges_met: list[tuple[int, str, int, int]] = field(default_factory=list)
     """(challenge, name, members paid, tokens paid) for each challenge met at this close."""
@@ -59,11 +67,13 @@ class DayCloseRepository:
         config: GuildConfig,
         closed_at: str,
         day_ends: dict[str, str] | None = None,
+        fraud: Mapping[str, FraudDay] | None = None,
     ) -> list[DayCloseResult]:
         """Close `days` (consecutive, starting right after the guild's last closed day).
 
         `day_ends` gives each day's last instant (ISO, UTC), for the points events that
-        multiply tier tokens when the day ends; without it no event applies to them."""
+        multiply tier tokens when the day ends; without it no event applies to them.
+        `fraud` gives the anti-fraud detector's findings per day: whose rewards are held."""
         if not days:
             return []
         results = []
@@ -86,9 +96,10 @@ class DayCloseRepository:
             excluded = await self._load_excluded(conn, guild, closed_at)
             active = await self._active_days(conn, guild, days[0], days[-1])
             live = await self._has_live_streaks(conn, guild)
+            holding = await escrow.any_open(conn, guild)
             idle: list[str] = []
             for day in days:
-                if not live and day not in active:
+                if not (live or holding or day in active or (fraud and day in fraud)):
                     idle.append(day)
                     results.append(DayCloseResult(guild, day))
                     continue
@@ -96,10 +107,18 @@ class DayCloseRepository:
                 idle = []
                 results.append(
                     await self._close_one(
-                        conn, guild, day, config, closed_at, excluded, (day_ends or {}).get(day)
+                        conn,
+                        guild,
+                        day,
+                        config,
+                        closed_at,
+                        excluded,
+                        (day_ends or {}).get(day),
+                        (fraud or {}).get(day),
                     )
                 )
                 live = await self._has_live_streaks(conn, guild)
+                holding = await escrow.any_open(conn, guild)
             await self._record_idle(conn, guild, idle, closed_at)
             await conn.execute(
                 "UPDATE guilds SET last_closed_day = ? WHERE id = ?", (days[-1], guild)
@@ -115,8 +134,16 @@ class DayCloseRepository:
         closed_at: str,
         excluded: bool,
         day_end: str | None = None,
+        found: FraudDay | None = None,
     ) -> DayCloseResult:
         result = DayCloseResult(guild, day)
+        await self._expire_holds(conn, guild, day, config, closed_at, result)
+        found = found or FraudDay()
+        held = await escrow.load_held(
+            conn,
+            found.held_members.items(),
+            [(a, b, why) for (a, b), why in found.held_pairs.items()],
+        )
         await conn.execute("DELETE FROM close_pairs")
         await conn.execute("DELETE FROM close_reached")
         await conn.execute("DELETE FROM close_payments")
@@ -175,15 +202,19 @@ class DayCloseRepository:
 
         await self._reward_tiers(conn, guild, day, config, result)
         tier_percent = await payouts.tier_percent(conn, guild, day_end)
-        await self._pay(conn, guild, day, config, closed_at, result, excluded, tier_percent)
-        await payouts.pay_pools(conn, guild, day, closed_at, result, excluded)
+        await self._pay(conn, guild, day, config, closed_at, result, excluded, tier_percent, held)
+        held_members = found.held_members if held else None
+        await payouts.pay_pools(conn, guild, day, closed_at, result, excluded, held_members)
         await refresh_leaders(conn, guild)
         await conn.execute("DELETE FROM streak_lengths WHERE guild = ?", (guild,))
         await conn.executemany(
             "INSERT INTO streak_lengths (guild, current, pairs) VALUES (?, ?, ?)",
             [(guild, current, pairs) for current, pairs in sorted(lengths.items())],
         )
-        await payouts.settle_challenges(conn, guild, day, lengths, closed_at, result, excluded)
+        await payouts.settle_challenges(
+            conn, guild, day, lengths, closed_at, result, excluded, held_members
+        )
+        await record_day(conn, guild, day, found)
         await conn.execute(
             "INSERT INTO day_closes (guild, day, closed_at, pairs, paid) VALUES (?, ?, ?, ?, ?)",
             (guild, day, closed_at, result.pairs, result.paid),
@@ -244,9 +275,11 @@ class DayCloseRepository:
         result: DayCloseResult,
         excluded: bool,
         tier_percent: int = 100,
+        held: bool = False,
     ) -> None:
         """Rule 10: the day's points and tier tokens, paid from the treasury, pro rata if short
-        (tier tokens multiplied by a points event that covers them, `tier_percent`)."""
+        (tier tokens multiplied by a points event that covers them, `tier_percent`). What the
+        detector held (`held`: anyone's) goes to escrow instead of the member."""
         per_point = config.tokens.per_point_fraction
         prefix = f"{guild}:{day}:"
         await conn.execute(
@@ -257,9 +290,9 @@ class DayCloseRepository:
         )
         for member in ("a", "b"):  # each member of the pair is paid the tier's tokens
             await conn.execute(
-                "INSERT INTO close_payments (member, amount, key, reason)"
+                "INSERT INTO close_payments (member, amount, key, reason, a, b)"
                 f" SELECT r.{member}, t.tokens * ? / 100, 'tier:' || ? || r.a || '-' || r.b"
-                f"   || ':' || r.tier || ':' || r.{member}, 'tier'"
+                f"   || ':' || r.tier || ':' || r.{member}, 'tier', r.a, r.b"
                 " FROM close_reached r JOIN close_tiers t ON t.name = r.tier WHERE t.tokens > 0",
                 (tier_percent, prefix),
             )
@@ -275,22 +308,26 @@ class DayCloseRepository:
         available = available_for_day(treasury, config.tokens.daily_budget)
         if result.owed > available:
             async with conn.execute(
-                "SELECT member, amount, key, reason FROM close_payments ORDER BY rowid"
+                "SELECT member, amount, key, reason, a, b FROM close_payments ORDER BY rowid"
             ) as cursor:
                 payments = await cursor.fetchall()
-            scaled = pro_rata([amount for _, amount, _, _ in payments], available)
+            scaled = pro_rata([row[1] for row in payments], available)
             await conn.execute("DELETE FROM close_payments")
             await conn.executemany(
-                "INSERT INTO close_payments (member, amount, key, reason) VALUES (?, ?, ?, ?)",
+                "INSERT INTO close_payments (member, amount, key, reason, a, b)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (m, paid, key, why)
-                    for (m, _, key, why), paid in zip(payments, scaled, strict=True)
+                    (m, paid, key, why, a, b)
+                    for (m, _, key, why, a, b), paid in zip(payments, scaled, strict=True)
                 ],
             )
+        if held:
+            await self._hold(conn, guild, day, result)
         await conn.execute(
             "INSERT INTO ledger (guild, key, source, target, amount, reason, day, created_at)"
-            " SELECT ?, key, ?, member, amount, reason, ?, ? FROM close_payments WHERE amount > 0",
-            (guild, TREASURY, day, closed_at),
+            " SELECT ?1, key, ?2, CASE WHEN held IS NULL THEN member ELSE ?3 END, amount,"
+            "   reason, ?4, ?5 FROM close_payments WHERE amount > 0",
+            (guild, TREASURY, ESCROW, day, closed_at),
         )
         async with conn.execute(
             "SELECT coalesce(sum(amount), 0) FROM close_payments WHERE amount > 0"
@@ -300,15 +337,60 @@ class DayCloseRepository:
             return
         await conn.execute(
             "INSERT INTO balances (guild, account, balance)"
-            " SELECT ?, member, sum(amount) FROM close_payments WHERE amount > 0"
-            " GROUP BY member ORDER BY member"
+            " SELECT ?1, CASE WHEN held IS NULL THEN member ELSE ?2 END AS account, sum(amount)"
+            " FROM close_payments WHERE amount > 0 GROUP BY account ORDER BY account"
             " ON CONFLICT (guild, account) DO UPDATE SET balance = balance + excluded.balance",
-            (guild,),
+            (guild, ESCROW),
         )
         await conn.execute(
             "UPDATE balances SET balance = balance - ? WHERE guild = ? AND account = ?",
             (result.paid, guild, TREASURY),
         )
+
+    async def _hold(
+        self, conn: aiosqlite.Connection, guild: int, day: str, result: DayCloseResult
+    ) -> None:
+        """Mark the payments of held members, and the tier tokens of held pairs, for escrow."""
+        await conn.execute(
+            "UPDATE close_payments SET held = coalesce("
+            "  (SELECT why FROM close_held_members h WHERE h.member = close_payments.member),"
+            "  (SELECT why FROM close_held_pairs h"
+            "   WHERE h.a = close_payments.a AND h.b = close_payments.b))"
+        )
+        async with conn.execute(
+            "SELECT member, a, b, ?, amount, reason, key, held FROM close_payments"
+            " WHERE held IS NOT NULL AND amount > 0 ORDER BY rowid",
+            (TREASURY,),
+        ) as cursor:
+            rows = [tuple(row) for row in await cursor.fetchall()]
+        await escrow.record_holds(conn, guild, day, rows)
+        result.held += sum(row[4] for row in rows)
+
+    async def _expire_holds(
+        self,
+        conn: aiosqlite.Connection,
+        guild: int,
+        day: str,
+        config: GuildConfig,
+        closed_at: str,
+        result: DayCloseResult,
+    ) -> None:
+        """Holds nobody decided within `fraud.hold_days` end here: released or voided, as the
+        guild's `fraud.on_expiry` says."""
+        fraud = config.fraud
+        expired = await escrow.open_holds(
+            conn, guild, through_day=days_before(day, fraud.hold_days)
+        )
+        if not expired:
+            return
+        decision = escrow.RELEASE if fraud.on_expiry == "release" else escrow.VOID
+        moved = await escrow.decide(
+            conn, guild, expired, decision, day=day, at=closed_at, moderator=None
+        )
+        if decision == escrow.RELEASE:
+            result.released += moved
+        else:
+            result.voided += moved
 
     async def _load_tiers(self, conn: aiosqlite.Connection, config: GuildConfig) -> None:
         await conn.execute("DELETE FROM close_tiers")

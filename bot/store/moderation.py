@@ -14,6 +14,7 @@ import aiosqlite
 import orjson
 
 from bot.domain.ledger import TREASURY
+from bot.store.audit import record_action
 from bot.store.database import Database
 from bot.store.day_close import refresh_leaders
 from bot.store.ledger import InsufficientFunds, balance_in, move_in
@@ -148,7 +149,7 @@ class ModerationRepository:
         async with self.db.transaction() as conn:
             previous = await _suspension_in(conn, guild, member)
             await _put(conn, guild, Suspension(member, at, until, "command", moderator, reason))
-            await _audit(conn, guild, moderator, "suspend", member, None, days, reason, at)
+            await record_action(conn, guild, moderator, "suspend", member, None, days, reason, at)
         return previous if previous is not None and previous.active(at) else None
 
     async def unsuspend(
@@ -165,7 +166,7 @@ class ModerationRepository:
                 row = await cursor.fetchone()
             if row is None:
                 return None
-            await _audit(conn, guild, moderator, "unsuspend", member, None, None, reason, at)
+            await record_action(conn, guild, moderator, "unsuspend", member, None, None, reason, at)
         return Suspension(*row)
 
     async def record_timeout(
@@ -184,7 +185,7 @@ class ModerationRepository:
                 if previous.source != "timeout" and previous.covers(until):
                     return "covered"
             await _put(conn, guild, Suspension(member, at, until, "timeout", None, reason))
-            await _audit(conn, guild, None, "timeout", member, None, None, reason, at)
+            await record_action(conn, guild, None, "timeout", member, None, None, reason, at)
         if previous is not None and previous.active(at):
             return "changed"
         return "suspended"
@@ -200,7 +201,7 @@ class ModerationRepository:
             )
             if cursor.rowcount == 0:
                 return False
-            await _audit(conn, guild, None, "timeout_end", member, None, None, reason, at)
+            await record_action(conn, guild, None, "timeout_end", member, None, None, reason, at)
         return True
 
     async def record_ban(self, guild: int, member: int, *, reason: str, at: str) -> bool:
@@ -211,7 +212,7 @@ class ModerationRepository:
             if previous is not None and previous.active(at) and previous.covers(None):
                 return False
             await _put(conn, guild, Suspension(member, at, None, "ban", None, reason))
-            await _audit(conn, guild, None, "ban", member, None, None, reason, at)
+            await record_action(conn, guild, None, "ban", member, None, None, reason, at)
         return True
 
     # -- streaks --------------------------------------------------------------------------------
@@ -276,7 +277,7 @@ class ModerationRepository:
             if current > 0:
                 await _drop_from_snapshots(conn, guild, a, b, current)
             total = sum(w.taken for w in withdrawals)
-            await _audit(conn, guild, moderator, "void", a, b, total, reason, at)
+            await record_action(conn, guild, moderator, "void", a, b, total, reason, at)
         return VoidResult(a, b, current, best, run_start, withdrawals, already_voided=False)
 
     # -- tokens ---------------------------------------------------------------------------------
@@ -316,7 +317,9 @@ class ModerationRepository:
                     day=day,
                     at=at,
                 )
-                await _audit(conn, guild, moderator, "adjust", member, None, amount, reason, at)
+                await record_action(
+                    conn, guild, moderator, "adjust", member, None, amount, reason, at
+                )
             balance = await balance_in(conn, guild, member)
             treasury = await balance_in(conn, guild, TREASURY)
         return AdjustResult(moved, balance, treasury)
@@ -390,24 +393,6 @@ async def _put(conn: aiosqlite.Connection, guild: int, suspension: Suspension) -
         " since = excluded.since, until = excluded.until, source = excluded.source,"
         " moderator = excluded.moderator, reason = excluded.reason",
         (guild, *astuple(suspension)),
-    )
-
-
-async def _audit(
-    conn: aiosqlite.Connection,
-    guild: int,
-    moderator: int | None,
-    action: str,
-    target: int | None,
-    partner: int | None,
-    amount: int | None,
-    reason: str,
-    at: str,
-) -> None:
-    await conn.execute(
-        "INSERT INTO mod_actions (guild, moderator, action, target, partner, amount, reason, at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (guild, moderator, action, target, partner, amount, reason, at),
     )
 
 

@@ -5,12 +5,14 @@ transaction (see bot/store/day_close.py)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import aiosqlite
 import orjson
 
-from bot.domain.ledger import TREASURY, pro_rata
+from bot.domain.ledger import ESCROW, TREASURY, pro_rata
+from bot.store import escrow
 from bot.store.ledger import balance_in
 
 if TYPE_CHECKING:
@@ -39,10 +41,13 @@ async def pay_out(
     payments: list[tuple[int, int, str]],
     reason: str,
     closed_at: str,
+    held: Mapping[int, str] | None = None,
+    result: DayCloseResult | None = None,
 ) -> int:
     """Pay (member, amount, key) rows from `source`'s account, scaled pro rata (each floored)
-    when it holds less than they add up to; returns what was paid. Keys already used are
-    skipped (a payment happens once)."""
+    when it holds less than they add up to; returns what was paid. A payment happens once: a
+    key already used is an error. Payments to `held` members (member -> why) go to escrow
+    (counted in `result.held`)."""
     owed = sum(amount for _, amount, _ in payments)
     if owed <= 0:
         return 0
@@ -57,6 +62,16 @@ async def pay_out(
     ]
     if not rows:
         return 0
+    if held:
+        holds = [
+            (m, None, None, source, paid, reason, key, held[m])
+            for m, paid, key in rows
+            if m in held
+        ]
+        await escrow.record_holds(conn, guild, day, holds)
+        if result is not None:
+            result.held += sum(hold[4] for hold in holds)
+        rows = [(ESCROW if m in held else m, paid, key) for m, paid, key in rows]
     cursor = await conn.execute(
         "INSERT OR IGNORE INTO ledger (guild, key, source, target, amount, reason, day,"
         " created_at) SELECT ?1, value ->> 2, ?2, value ->> 0, value ->> 1, ?3, ?4, ?5"
@@ -86,6 +101,7 @@ async def pay_pools(
     closed_at: str,
     result: DayCloseResult,
     excluded: bool,
+    held: Mapping[int, str] | None = None,
 ) -> None:
     """Sponsored pools: each exchange made in a pool's channel earns its `per_exchange`
     from that pool only, pro rata when the pool holds less than it owes."""
@@ -103,7 +119,9 @@ async def pay_pools(
         key = f"pool:{guild}:{day}:{pool}:{member}"
         by_pool.setdefault(pool, []).append((member, amount, key))
     for pool, payments in by_pool.items():
-        result.pool_paid += await pay_out(conn, guild, day, -pool, payments, "pool", closed_at)
+        result.pool_paid += await pay_out(
+            conn, guild, day, -pool, payments, "pool", closed_at, held, result
+        )
 
 
 async def settle_challenges(
@@ -114,6 +132,7 @@ async def settle_challenges(
     closed_at: str,
     result: DayCloseResult,
     excluded: bool,
+    held: Mapping[int, str] | None = None,
 ) -> None:
     """Open challenges: met when enough pairs hold a long enough streak at this close
     (each contributing member is paid the reward once), expired after their deadline."""
@@ -139,7 +158,9 @@ async def settle_challenges(
                 members = [m for m in members if m not in out]
             payments = [(m, reward, f"challenge:{guild}:{challenge}:{m}") for m in members]
             source = TREASURY if pool is None else -pool
-            paid = await pay_out(conn, guild, day, source, payments, "challenge", closed_at)
+            paid = await pay_out(
+                conn, guild, day, source, payments, "challenge", closed_at, held, result
+            )
             await conn.execute(
                 "UPDATE challenges SET status = 'met', closed_day = ?, paid = ? WHERE id = ?",
                 (day, paid, challenge),

@@ -23,7 +23,7 @@ import aiosqlite
 import orjson
 
 from bot.domain.ledger import ERASED, TREASURY
-from bot.store import periods
+from bot.store import escrow, periods
 from bot.store.database import Database
 from bot.store.day_close import refresh_leaders
 from bot.store.ledger import balance_in, move_in
@@ -260,6 +260,16 @@ class PrivacyRepository:
         The opt-out row, if any, stays: it is what keeps them untracked from now on."""
         wanted = _days(days)
         async with self.db.transaction() as conn:
+            # Held rewards go back where they came from: nobody is left to release them to.
+            await escrow.decide(
+                conn,
+                guild,
+                await escrow.open_holds(conn, guild, member=member),
+                escrow.VOID,
+                day=day,
+                at=at,
+                moderator=None,
+            )
             tokens = await balance_in(conn, guild, member)
             if tokens and not await move_in(
                 conn,
@@ -298,6 +308,7 @@ class PrivacyRepository:
                     (guild, member, wanted),
                 )
             streaks = await _erase_streaks(conn, guild, member)
+            await _erase_fraud_evidence(conn, guild, member)
             await conn.execute(
                 "DELETE FROM tier_rewards WHERE guild = ?1 AND (a = ?2 OR b = ?2)",
                 (guild, member),
@@ -349,6 +360,26 @@ async def _anonymise(conn: aiosqlite.Connection, guild: int, member: int, wanted
         (guild, member),
     )
     return touched
+
+
+async def _erase_fraud_evidence(conn: aiosqlite.Connection, guild: int, member: int) -> None:
+    """The detector's evidence and findings about the member, and their (decided) holds; a
+    partner's hold on a pair with them keeps its tokens but no longer names them."""
+    await conn.execute("DELETE FROM holds WHERE guild = ? AND member = ?", (guild, member))
+    await conn.execute(
+        "UPDATE holds SET a = NULL, b = NULL, key = 'erased-pair:' || id"
+        " WHERE guild = ?1 AND (a = ?2 OR b = ?2)",
+        (guild, member),
+    )
+    await conn.execute(
+        "DELETE FROM fraud_flags WHERE guild = ?1 AND (a = ?2 OR b = ?2)", (guild, member)
+    )
+    await conn.execute(
+        "DELETE FROM fraud_exchanges WHERE guild = ?1 AND (src = ?2 OR dst = ?2)", (guild, member)
+    )
+    await conn.execute(
+        "DELETE FROM fraud_member_days WHERE guild = ? AND member = ?", (guild, member)
+    )
 
 
 async def _erase_messages(conn: aiosqlite.Connection, guild: int, member: int) -> int:

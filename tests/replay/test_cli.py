@@ -58,6 +58,22 @@ def test_json_output_has_exactly_the_specified_shape(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_json_with_fraud_checks_adds_held_and_flags_and_keeps_every_other_field(
+    tmp_path: Path,
+) -> None:
+    """Issue 5: with `[fraud]` on (the default), each member gains "held" (tokens in escrow)
+    and "flags" (the signals that fired), each streak "held"; every other field is unchanged.
+    Honest chat between old accounts trips nothing."""
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG.read_text().replace("enabled = false", "enabled = true"))
+    document = replay_json("--config", config, WEEK, cwd=tmp_path)
+    for guild, expected in zip(document["guilds"], [WEEK_GUILD_1, WEEK_GUILD_3], strict=True):
+        assert [m.pop("held") for m in guild["members"]] == [0] * len(guild["members"])
+        assert [m.pop("flags") for m in guild["members"]] == [[]] * len(guild["members"])
+        assert [s.pop("held") for s in guild["streaks"]] == [False] * len(guild["streaks"])
+        assert guild == expected
+
+
 def test_the_readable_summary_names_the_top_pair_and_members(tmp_path: Path) -> None:
     done = streakbot("replay", "--config", CONFIG, WEEK, cwd=tmp_path)
     assert done.returncode == 0, done.stderr

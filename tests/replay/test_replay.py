@@ -25,7 +25,10 @@ SMALL_EXPORT = FIXTURES / "small_export.json"
 
 
 def cfg(**overrides: object) -> GuildConfig:
+    """The engine's rules as issue 2 defined them: without issue 5's anti-fraud checks (whose
+    output fields these tests do not expect; pass `fraud={"enabled": True}` to turn them on)."""
     data: dict = {
+        "fraud": {"enabled": False},
         "tokens": {"treasury": 1000},
         "tiers": [
             {"name": "Spark", "days": 3, "tokens": 10, "freezes": 0},

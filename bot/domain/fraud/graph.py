@@ -26,7 +26,7 @@ def interaction_graph(exchanges: Iterable[Exchange]) -> nx.Graph:
     """The undirected graph of who exchanged with whom: edge `weight` is the number of
     exchanges both ways, `mutual` whether both directions happened. Self-exchanges are ignored.
     """
-    directed = Counter((src, dst) for src, dst, _ in exchanges if src != dst)
+    directed = Counter((e[0], e[1]) for e in exchanges if e[0] != e[1])
     graph = nx.Graph()
     for (src, dst), count in directed.items():
         if graph.has_edge(src, dst):
@@ -146,7 +146,10 @@ def group_evidence(
 
 
 def rings(
-    exchanges: Sequence[Exchange], new_members: Collection[int], thresholds: FraudThresholds
+    exchanges: Sequence[Exchange],
+    new_members: Collection[int],
+    thresholds: FraudThresholds,
+    graph: nx.Graph | None = None,
 ) -> tuple[RingEvidence, ...]:
     """The rings of a day: Louvain communities of the mutual graph (seeded, so a day always
     gives the same answer) that meet every ring criterion, largest first.
@@ -154,8 +157,16 @@ def rings(
     `exchanges`: the day's exchanges of every counted kind, low-quality messages' included;
     `new_members`: who is new on the day (`accounts.is_new`).
     """
-    graph = interaction_graph(exchanges)
+    graph = interaction_graph(exchanges) if graph is None else graph
+    # A ring is mostly new members: only groups around someone new need finding. Louvain runs
+    # on what lies within two steps of a new member: their partners, and their partners' own
+    # ties, which keep a partner with their friends rather than pulled into a ring they once
+    # answered. Every criterion is still judged on the whole graph.
     mutual = mutual_graph(graph)
+    around = {member for member in new_members if member in mutual}
+    for _ in range(2):
+        around.update(*(mutual.adj[member] for member in list(around)))
+    mutual = mutual.subgraph(around)
     if mutual.number_of_edges() == 0:
         return ()
     communities = nx.community.louvain_communities(

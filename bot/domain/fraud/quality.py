@@ -11,6 +11,8 @@ nothing (no points, no exchange), silently.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.domain.fraud.evidence import LOW_QUALITY, Reason
@@ -182,6 +184,12 @@ class QualityCounts:
     emoji_only: int = 0
     mention_only: int = 0
     repeated: int = 0
+
+    @classmethod
+    def of(cls, verdicts: Iterable[str | None]) -> QualityCounts:
+        """The tally of these verdicts (None: the message counted)."""
+        tally = Counter(verdicts)
+        return cls(sum(tally.values()), *(tally[verdict] for verdict in VERDICTS))
 
     def add(self, verdict: str | None) -> QualityCounts:
         """These counts with one more judged message of `verdict` (None: it counted)."""

@@ -1,0 +1,179 @@
+"""The day's verdict: every signal run over one closed day's evidence, combined into risks and
+the decision of whose rewards are held. The store gathers the evidence, this judges it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import NamedTuple
+
+from bot.domain.exchanges import REACTION
+from bot.domain.fraud.accounts import is_new, too_new
+from bot.domain.fraud.burst import burst, guild_level
+from bot.domain.fraud.evidence import Reason
+from bot.domain.fraud.graph import interaction_graph, rings
+from bot.domain.fraud.pairs import closed_partners, ping_pong, turn_stats
+from bot.domain.fraud.quality import QualityCounts, member_quality, pair_quality
+from bot.domain.fraud.scores import MemberRisk, PairRisk, is_held, member_risks, pair_risks
+from bot.domain.fraud.thresholds import FraudThresholds
+from bot.domain.streaks import Pair, pair_of
+
+
+class LoggedExchange(NamedTuple):
+    """An exchange as ingest logged it: who engaged whom, when, how, by which message (None for
+    a reaction) and the message's quality verdict (None: it counted). Its first three fields
+    are an `Exchange`'s, so the signals read it as one."""
+
+    src: int
+    dst: int
+    at: datetime
+    kind: str
+    message: int | None
+    verdict: str | None
+
+
+@dataclass(slots=True, frozen=True)
+class DayEvidence:
+    """What the detector needs to judge one guild day."""
+
+    at: datetime
+    """The day's end: accounts and memberships are as old as they were then."""
+    exchanges: Sequence[LoggedExchange]
+    """The day's exchanges, low-quality messages' included."""
+    window: Mapping[Pair, Mapping[date, Sequence[LoggedExchange]]] = field(default_factory=dict)
+    """For each pair judged on the day (`window_pairs`): its replies and mentions (both ways)
+    on each day of the pair window, the day included."""
+    joined: Mapping[int, datetime] = field(default_factory=dict)
+    """When members joined, where known (absent: long before anything was recorded)."""
+    history: Mapping[int, Sequence[int]] = field(default_factory=dict)
+    """Each member's exchanges made on their trailing days, oldest first, the day excluded."""
+    partners: Mapping[int, Collection[int]] = field(default_factory=dict)
+    """Each member's live streak partners."""
+
+
+@dataclass(slots=True, frozen=True)
+class DayVerdict:
+    members: tuple[MemberRisk, ...] = ()
+    pairs: tuple[PairRisk, ...] = ()
+    made: Mapping[int, int] = field(default_factory=dict)
+    """Exchanges each member made on the day (tomorrow's burst history)."""
+    held_members: frozenset[int] = frozenset()
+    held_pairs: frozenset[Pair] = frozenset()
+
+
+def judge_day(evidence: DayEvidence, thresholds: FraudThresholds) -> DayVerdict:
+    """Run every signal over the day and decide whose rewards are held."""
+    exchanges = [e for e in evidence.exchanges if e.src != e.dst]
+    made = Counter(e.src for e in exchanges)
+    if not thresholds.enabled or not exchanges:
+        return DayVerdict(made=dict(made))
+    at, joined = evidence.at, evidence.joined
+    people = made.keys() | {e.dst for e in exchanges}
+
+    reasons: list[tuple[int, Reason]] = []
+    for member in sorted(people):
+        reason = too_new(member, joined.get(member), at, thresholds)
+        if reason is not None:
+            reasons.append((member, reason))
+    reasons += _quality_reasons(exchanges, thresholds)
+    reasons += _burst_reasons(made, evidence.history, thresholds)
+
+    # A logged exchange starts like a plain one (src, dst, at): the signals take it as it is.
+    graph = interaction_graph(exchanges)
+    new = {member for member in people if is_new(member, joined.get(member), at, thresholds)}
+    ringed = rings(exchanges, new, thresholds, graph)
+    # A closed circle of partners is supporting evidence only (old friends are one too): it
+    # is looked for where another signal already fired.
+    suspects = {member for member, _ in reasons} | {m for ring in ringed for m in ring.members}
+    for member in sorted(suspects & evidence.partners.keys()):
+        if member in graph:
+            reason = closed_partners(member, evidence.partners[member], graph, thresholds)
+            if reason is not None:
+                reasons.append((member, reason))
+
+    pair_reasons: list[tuple[Pair, Reason]] = []
+    for pair, days in evidence.window.items():
+        # Cheap counts first: most pairs have too few days or exchanges for either signal.
+        exchanged = sum(map(len, days.values()))
+        if (
+            len(days) >= thresholds.ping_pong_min_days
+            and exchanged > thresholds.ping_pong_min_turns
+        ):
+            reason = ping_pong(days, thresholds)
+            if reason is not None:
+                pair_reasons.append((pair, reason))
+        if exchanged < thresholds.pair_quality_min_exchanges:
+            continue
+        counts = QualityCounts.of(e.verdict for logged in days.values() for e in logged)
+        reason = pair_quality(counts, thresholds)
+        if reason is not None:
+            pair_reasons.append((pair, reason))
+
+    members = member_risks(reasons, thresholds, ringed)
+    pairs = pair_risks(pair_reasons, thresholds, ringed)
+    return DayVerdict(
+        members=members,
+        pairs=pairs,
+        made=dict(made),
+        held_members=frozenset(r.member for r in members if is_held(r, thresholds)),
+        held_pairs=frozenset(r.pair for r in pairs if is_held(r, thresholds)),
+    )
+
+
+def _quality_reasons(
+    exchanges: Sequence[LoggedExchange], thresholds: FraudThresholds
+) -> list[tuple[int, Reason]]:
+    """Each member's messages of the day (those that engaged someone), judged once each."""
+    verdicts: dict[int, dict[int, str | None]] = {}
+    for e in exchanges:
+        if e.kind != REACTION and e.message is not None:
+            verdicts.setdefault(e.src, {})[e.message] = e.verdict
+    found = []
+    for member, messages in sorted(verdicts.items()):
+        if len(messages) < thresholds.quality_min_messages:
+            continue
+        reason = member_quality(QualityCounts.of(messages.values()), thresholds)
+        if reason is not None:
+            found.append((member, reason))
+    return found
+
+
+def _burst_reasons(
+    made: Mapping[int, int], history: Mapping[int, Sequence[int]], thresholds: FraudThresholds
+) -> list[tuple[int, Reason]]:
+    level = guild_level(list(made.values()), thresholds.burst_guild_quantile)
+    found = []
+    for member, today in sorted(made.items()):
+        reason = burst(today, history.get(member, ()), level, thresholds)
+        if reason is not None:
+            found.append((member, reason))
+    return found
+
+
+def window_pairs(exchanges: Sequence[LoggedExchange], thresholds: FraudThresholds) -> set[Pair]:
+    """The pairs judged over their window: those whose replies and mentions of the day include
+    a low-quality message, or whose turns of the day were mostly immediate. A pair talking
+    at human pace with content today is not farming today, whatever its past: its rewards of
+    today are not in question (and judging every pair's fortnight would cost the most)."""
+    by_pair: dict[Pair, list[LoggedExchange]] = {}
+    for e in exchanges:
+        if e.kind != REACTION and e.src != e.dst:
+            by_pair.setdefault(pair_of(e.src, e.dst), []).append(e)
+    judged = set()
+    for pair, found in by_pair.items():
+        if any(e.verdict is not None for e in found):
+            judged.add(pair)
+        elif len(found) > 1:
+            today = turn_stats({None: found}, thresholds)
+            if today.turns and today.fast_share >= thresholds.ping_pong_min_share:
+                judged.add(pair)
+    return judged
+
+
+def burst_candidates(made: Mapping[int, int], thresholds: FraudThresholds) -> list[int]:
+    """Members whose day could be a burst: above the margin, which every limit exceeds (the
+    history of the others need not be read)."""
+    return sorted(member for member, count in made.items() if count > thresholds.burst_margin)
