@@ -1,6 +1,7 @@
-"""`/mod`: moderators suspend members from rewards, void farmed streaks, adjust balances and read
-the audit trail. Discord's own moderation counts too: a timeout suspends while it lasts, a ban
-until a moderator lifts it.
+"""`/mod`: moderators suspend members from rewards, void farmed streaks, adjust balances, read
+the audit trail, and decide what the anti-fraud detector held in escrow (`/mod review`,
+`/mod release`, `/mod void-held`, `/mod flags`; rendered in cogs/holds_render.py). Discord's
+own moderation counts too: a timeout suspends while it lasts, a ban until a moderator lifts it.
 
 Kicks are not acted on: Discord sends a kick as the same GUILD_MEMBER_REMOVE as a leave, and
 only the guild's audit log (View Audit Log, read while racing the event) tells them apart. The
@@ -14,8 +15,9 @@ are ephemeral and name members as `<@id>`, which never pings (the client allows 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import TypeVar
 
 import discord
@@ -24,16 +26,22 @@ from discord.ext import commands
 
 from bot.client import StreakBot
 from bot.interaction_errors import UserError
+from bot.services.escrow import FLAG_DAYS, MAX_FLAG_DAYS, EscrowError, EscrowService, parse_ids
 from bot.services.moderation import MAX_ADJUST, MAX_DAYS, ModerationError, ModerationService
+from bot.store.escrow import RELEASE, VOID
 from bot.store.moderation import AdjustResult, AuditLine, Suspension, VoidResult
 from bot.store.profiles import Page
 from cogs.checks import moderator_only
+from cogs.holds_render import render_decided, render_flags, render_review
 from cogs.render import embed, plain, who
 from cogs.wallet import describe_entry
 
 T = TypeVar("T")
 
 Reason = app_commands.Range[str, 1, 200]
+HoldIds = app_commands.Range[str, 1, 400]
+Turn = Callable[[int], Awaitable[tuple[discord.Embed, int]]]
+"""Renders a page of a paginated reply: its embed, and how many pages there are now."""
 SOURCES = {
     "command": "a moderator",
     "timeout": "a Discord timeout",
@@ -49,7 +57,17 @@ async def _refused(call: Awaitable[T]) -> T:
     """Await a service call; its refusals become the moderator's ephemeral error reply."""
     try:
         return await call
-    except ModerationError as refused:
+    except (ModerationError, EscrowError) as refused:
+        raise UserError(str(refused)) from refused
+
+
+def _hold_ids(text: str | None) -> list[int] | None:
+    """The hold IDs a moderator typed ("12 13", "#12, #13"), or None when they gave none."""
+    if text is None:
+        return None
+    try:
+        return parse_ids(text)
+    except EscrowError as refused:
         raise UserError(str(refused)) from refused
 
 
@@ -74,6 +92,7 @@ class Moderation(commands.Cog):
         self.bot = bot
         services = bot.services
         self.moderation = ModerationService(services.db, services.ingestor, services.clock)
+        self.escrow = EscrowService(services.db, services.ingestor, services.clock)
         self.clock = services.clock
 
     # -- commands -------------------------------------------------------------------------------
@@ -168,11 +187,91 @@ class Moderation(commands.Cog):
     ) -> None:
         guild = _guild(interaction)
         target = member.id if member is not None else None
-        page, pages = await self.moderation.audit(guild, target, 0)
-        view = AuditView(self.moderation, guild, target, 0, pages)
-        await interaction.response.send_message(
-            embed=render_audit(target, page, 0, pages), view=view, ephemeral=True
+        await _send_pages(interaction, "mod-audit", partial(self._audit_page, guild, target))
+
+    async def _audit_page(
+        self, guild: int, member: int | None, number: int
+    ) -> tuple[discord.Embed, int]:
+        page, pages = await self.moderation.audit(guild, member, number)
+        return render_audit(member, page, min(number, pages - 1), pages), pages
+
+    @mod.command(name="review", description="Rewards the anti-fraud detector holds in escrow")
+    @app_commands.describe(member="Only what is held for this member or their pairs")
+    @moderator_only()
+    async def review(
+        self, interaction: discord.Interaction, member: discord.User | None = None
+    ) -> None:
+        guild = _guild(interaction)
+        target = member.id if member is not None else None
+        await _send_pages(interaction, "mod-review", partial(self._review_page, guild, target))
+
+    async def _review_page(
+        self, guild: int, member: int | None, number: int
+    ) -> tuple[discord.Embed, int]:
+        found = await self.escrow.review(guild, number, member)
+        if found.page >= found.pages:  # fewer holds since the last page was shown
+            found = await self.escrow.review(guild, found.pages - 1, member)
+        return render_review(found, member), found.pages
+
+    @mod.command(name="release", description="Pay held rewards to the members they were for")
+    @app_commands.describe(
+        holds="Hold IDs as /mod review shows them: 12 13, or #12, #13",
+        member="Or all of this member's open holds",
+        reason="Why (kept in the audit trail)",
+    )
+    @moderator_only()
+    async def release(
+        self,
+        interaction: discord.Interaction,
+        holds: HoldIds | None = None,
+        member: discord.User | None = None,
+        reason: Reason | None = None,
+    ) -> None:
+        await self._decide(interaction, RELEASE, holds, member, reason or "")
+
+    @mod.command(name="void-held", description="Send held rewards back to the treasury or pool")
+    @app_commands.describe(
+        holds="Hold IDs as /mod review shows them: 12 13, or #12, #13",
+        member="Or all of this member's open holds",
+        reason="Why (kept in the audit trail)",
+    )
+    @moderator_only()
+    async def void_held(
+        self,
+        interaction: discord.Interaction,
+        holds: HoldIds | None = None,
+        member: discord.User | None = None,
+        reason: Reason | None = None,
+    ) -> None:
+        await self._decide(interaction, VOID, holds, member, reason or "")
+
+    async def _decide(
+        self,
+        interaction: discord.Interaction,
+        decision: str,
+        holds: str | None,
+        member: discord.User | None,
+        reason: str,
+    ) -> None:
+        """Release or void holds given by ID or by member, and say what moved."""
+        guild, target = _guild(interaction), member.id if member is not None else None
+        decide = self.escrow.release if decision == RELEASE else self.escrow.void
+        decided = await _refused(
+            decide(guild, interaction.user.id, ids=_hold_ids(holds), member=target, reason=reason)
         )
+        title = "Holds released" if decision == RELEASE else "Holds voided"
+        await _reply(interaction, title, render_decided(decision, decided, target, reason))
+
+    @mod.command(name="flags", description="The members and pairs the anti-fraud detector flagged")
+    @app_commands.describe(days=f"How many days to look back (default {FLAG_DAYS})")
+    @moderator_only()
+    async def flags(
+        self,
+        interaction: discord.Interaction,
+        days: app_commands.Range[int, 1, MAX_FLAG_DAYS] = FLAG_DAYS,
+    ) -> None:
+        found = await _refused(self.escrow.flags(_guild(interaction), days))
+        await interaction.response.send_message(embed=render_flags(found, days), ephemeral=True)
 
     # -- listeners ------------------------------------------------------------------------------
 
@@ -197,25 +296,25 @@ class Moderation(commands.Cog):
             await self.moderation.banned(guild.id, user.id)
 
 
-class AuditView(discord.ui.View):
-    """Prev/next buttons over the audit trail. The message is ephemeral: only the moderator
-    who asked sees it, and its buttons."""
+async def _send_pages(interaction: discord.Interaction, name: str, turn: Turn) -> None:
+    """The first page of a paginated ephemeral reply, with its Previous/Next buttons."""
+    shown, pages = await turn(0)
+    await interaction.response.send_message(
+        embed=shown, view=Pager(name, turn, pages), ephemeral=True
+    )
 
-    def __init__(
-        self,
-        moderation: ModerationService,
-        guild: int,
-        member: int | None,
-        page: int,
-        pages: int,
-        timeout: float = 300,
-    ) -> None:
+
+class Pager(discord.ui.View):
+    """Prev/next buttons over a paginated reply (`turn` renders a page). The message is
+    ephemeral: only the moderator who asked sees it, and its buttons."""
+
+    def __init__(self, name: str, turn: Turn, pages: int, timeout: float = 300) -> None:
         super().__init__(timeout=timeout)
-        self.moderation = moderation
-        self.guild = guild
-        self.member = member
-        self.page = page
+        self.turn = turn
+        self.page = 0
         self.pages = pages
+        self.previous.custom_id = f"{name}:previous"
+        self.next.custom_id = f"{name}:next"
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -224,18 +323,16 @@ class AuditView(discord.ui.View):
 
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
         wanted = min(max(self.page + step, 0), self.pages - 1)
-        found, self.pages = await self.moderation.audit(self.guild, self.member, wanted)
+        shown, self.pages = await self.turn(wanted)
         self.page = min(wanted, self.pages - 1)
         self._sync_buttons()
-        await interaction.response.edit_message(
-            embed=render_audit(self.member, found, self.page, self.pages), view=self
-        )
+        await interaction.response.edit_message(embed=shown, view=self)
 
-    @discord.ui.button(label="Previous", emoji="◀️", custom_id="mod-audit:previous")
+    @discord.ui.button(label="Previous", emoji="◀️")
     async def previous(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         await self._turn(interaction, -1)
 
-    @discord.ui.button(label="Next", emoji="▶️", custom_id="mod-audit:next")
+    @discord.ui.button(label="Next", emoji="▶️")
     async def next(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         await self._turn(interaction, +1)
 
@@ -314,7 +411,11 @@ _ACTIONS = {
     "timeout": "⏳ {target} was timed out",
     "timeout_end": "⌛ {target}'s timeout was removed",
     "ban": "🔨 {target} was banned",
+    "release": "🔓 {mod} released rewards held for {target}",
+    "void hold": "🚫 {mod} voided rewards held for {target}",
 }
+HOLD_ACTIONS = ("release", "void hold")
+"""Decisions about escrow holds (bot/store/escrow.py): no target when several members'."""
 
 
 def describe_action(line: AuditLine) -> str:
@@ -323,6 +424,8 @@ def describe_action(line: AuditLine) -> str:
         return f"{_when(line.at)} {describe_entry(line.entry)}"
     mod = who(line.moderator) if line.moderator is not None else "Discord"
     target = who(line.target) if line.target is not None else "?"
+    if line.target is None and line.action in HOLD_ACTIONS:
+        target = "several members"
     partner = who(line.partner) if line.partner is not None else "?"
     template = _ACTIONS.get(line.action)
     if template is None:
@@ -335,6 +438,8 @@ def describe_action(line: AuditLine) -> str:
         text += f" ({line.amount or 0} tokens taken back)"
     elif line.action == "adjust" and line.amount is not None:
         text += f" by **{line.amount:+}**"
+    elif line.action in HOLD_ACTIONS:
+        text += f" ({line.amount or 0} tokens)"
     return f"{_when(line.at)} {text} — {plain(line.reason)}"
 
 

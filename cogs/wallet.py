@@ -71,18 +71,25 @@ def describe_entry(line: LedgerLine) -> str:
     """One ledger entry as a member reads it: amount, why, when."""
     amount = f"+{line.amount}" if line.amount > 0 else str(line.amount)
     when = line.day or line.created_at[:10]
+    # A held reward released later keeps its payment's key after `release:` (store/escrow).
+    released = line.key.startswith("release:")
+    key = line.key.removeprefix("release:")
     if line.reason == "points":
-        why = f"points of {line.day}"
-    elif line.reason == "tier" and not line.key.startswith("tier:"):
+        # Points keys read points:<guild>:<day>:<member>: the day they were earned.
+        parts = key.split(":")
+        why = f"points of {parts[2] if released and len(parts) == 4 else line.day}"
+    elif line.reason == "tier" and not key.startswith("tier:"):
         why = "tier reward"  # the key was anonymised when a partner erased their data
     elif line.reason == "tier":
         # Tier payment keys read tier:<guild>:<day>:<a>-<b>:<tier>:<member> (store/day_close).
-        parts = line.key.split(":")
+        parts = key.split(":")
         pair, tier = (parts[3], ":".join(parts[4:-1])) if len(parts) >= 6 else ("", "")
         partner = next((p for p in pair.split("-") if p and p != parts[-1]), None)
         why = f"**{plain(tier)}** tier" + (f" with {who(int(partner))}" if partner else "")
     else:
         why = plain(line.reason)
+    if released:
+        why += ", held then released"
     return f"`{amount:>6}` {why} · {when}"
 
 
