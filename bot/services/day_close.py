@@ -33,17 +33,19 @@ class DayCloser:
         or after a restart, changes nothing the first call did.
         """
         state = await self.ingestor.guild(guild)
+        # The detector judges before ingest is paused, so that the live bot keeps taking
+        # messages while it works: the days' events are flushed first (a straggler arriving
+        # meanwhile still counts in the close, it only escapes the detector).
+        await self.ingestor.flush()
+        judged = _open_days(state.first_day, state.last_closed, through)
+        found = await self.detector.judge(guild, judged, state.config) if judged else {}
         async with self.ingestor.paused():
-            if state.first_day is None:
+            days = _open_days(state.first_day, state.last_closed, through)
+            if not days:  # closed by another caller meanwhile
                 return []
-            start = (
-                date.fromisoformat(state.last_closed) + timedelta(days=1)
-                if state.last_closed
-                else date.fromisoformat(state.first_day)
-            )
-            if start > through:
-                return []
-            days = [day.isoformat() for day in days_between(start, through)]
+            unjudged = [day for day in days if day not in judged]  # a first event meanwhile
+            if unjudged:
+                found |= await self.detector.judge(guild, unjudged, state.config)
             zone = state.config.zone
             results = await self.repo.close_days(
                 guild,
@@ -51,7 +53,7 @@ class DayCloser:
                 state.config,
                 self.clock.now().isoformat(),
                 {day: day_end(date.fromisoformat(day), zone).isoformat() for day in days},
-                await self.detector.judge(guild, days, state.config),
+                found,
             )
             self.ingestor.day_closed(guild, days[-1])
         if self.checkpoint:
@@ -86,3 +88,15 @@ class DayCloser:
         for state in await self.ingestor.all_guilds():
             results.extend(await self.close_due(state.id))
         return results
+
+
+def _open_days(first_day: str | None, last_closed: str, through: date) -> list[str]:
+    """The guild days still to close, up to and including `through`."""
+    if first_day is None:
+        return []
+    start = (
+        date.fromisoformat(last_closed) + timedelta(days=1)
+        if last_closed
+        else date.fromisoformat(first_day)
+    )
+    return [day.isoformat() for day in days_between(start, through)] if start <= through else []

@@ -13,6 +13,7 @@ import orjson
 
 from bot.clock import Clock
 from bot.domain.calendar import guild_day
+from bot.services.fraud import forget_member
 from bot.services.guild_state import GuildState
 from bot.services.intake import Intake
 from bot.services.ledger_days import ledger_days
@@ -94,3 +95,7 @@ def _forget(state: GuildState, member: int) -> None:
     state.last_point.pop(member, None)
     state.names.pop(member, None)
     state.dirty_members.discard(member)
+    state.recent_content.pop(member, None)  # their last messages, for the repeat check
+    state.joined.pop(member, None)
+    state.young_until.pop(member, None)
+    forget_member(state.id, member)  # the detector's window of recent exchanges

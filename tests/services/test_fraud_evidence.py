@@ -20,6 +20,7 @@ from bot.domain.fraud.accounts import DISCORD_EPOCH_MS
 from bot.domain.ledger import ESCROW, TREASURY
 from bot.guild_config import GuildConfig
 from bot.store.database import Database
+from bot.services.fraud import forget_member
 from bot.store.fraud import FraudDay
 from tests.services.builders import (
     A,
@@ -436,3 +437,19 @@ async def test_nothing_is_held_or_flagged_for_an_honest_guild(
     assert await rows(db, "SELECT * FROM holds") == []
     assert await value(db, "SELECT count(*) FROM fraud_member_days") == 6 * 4
     await assert_conserved(engine, 1000)
+
+
+async def test_an_erased_member_leaves_the_detectors_window_in_memory(
+    db: Database, clock: ManualClock, ev: Events
+):
+    """The detector keeps the pair window's days in memory; erasure must not leave them there."""
+    engine = await started(db, clock, config(fraud={"pair_window_days": 3}))
+    for n in range(1, 4):
+        await engine.ingest(*ev.mutual(A, B, at(n)))
+        await ping_pong(engine, ev, n)
+    await engine.close(3)
+    kept = engine.closer.detector._windows[G]
+    assert any(C in pair for by_pair in kept.values() for pair in by_pair)
+    forget_member(G, C)
+    assert not any(C in pair for by_pair in kept.values() for pair in by_pair)
+    assert any(A in pair for by_pair in kept.values() for pair in by_pair)

@@ -81,13 +81,17 @@ def judge_day(evidence: DayEvidence, thresholds: FraudThresholds) -> DayVerdict:
     reasons += _quality_reasons(exchanges, thresholds)
     reasons += _burst_reasons(made, evidence.history, thresholds)
 
-    # A logged exchange starts like a plain one (src, dst, at): the signals take it as it is.
-    graph = interaction_graph(exchanges)
     new = {member for member in people if is_new(member, joined.get(member), at, thresholds)}
-    ringed = rings(exchanges, new, thresholds, graph)
-    # A closed circle of partners is supporting evidence only (old friends are one too): it
-    # is looked for where another signal already fired.
-    suspects = {member for member, _ in reasons} | {m for ring in ringed for m in ring.members}
+    # Rings are looked for around new members (graph.rings), and a closed circle of partners,
+    # supporting evidence only (old friends are one too), where another signal fired: the
+    # interaction graph is built from the exchanges touching those people, which holds every
+    # edge either signal reads. A logged exchange starts like a plain one (src, dst, at).
+    suspects = {member for member, _ in reasons}
+    wanted = _within(exchanges, new, 2) | suspects
+    wanted.update(*(evidence.partners.get(member, ()) for member in suspects))
+    graph = interaction_graph(e for e in exchanges if e.src in wanted or e.dst in wanted)
+    ringed = rings(exchanges, new, thresholds, graph) if new else ()
+    suspects.update(member for ring in ringed for member in ring.members)
     for member in sorted(suspects & evidence.partners.keys()):
         if member in graph:
             reason = closed_partners(member, evidence.partners[member], graph, thresholds)
@@ -121,6 +125,21 @@ def judge_day(evidence: DayEvidence, thresholds: FraudThresholds) -> DayVerdict:
         held_members=frozenset(r.member for r in members if is_held(r, thresholds)),
         held_pairs=frozenset(r.pair for r in pairs if is_held(r, thresholds)),
     )
+
+
+def _within(exchanges: Sequence[LoggedExchange], start: set[int], steps: int) -> set[int]:
+    """`start` and everyone within `steps` mutual exchanges of it (both directions that day)."""
+    if not start:
+        return set()
+    directed = {(e.src, e.dst) for e in exchanges}
+    mutual: dict[int, set[int]] = {}
+    for src, dst in directed:
+        if src != dst and (dst, src) in directed:
+            mutual.setdefault(src, set()).add(dst)
+    found = set(start)
+    for _ in range(steps):
+        found.update(*(mutual.get(member, ()) for member in list(found)))
+    return found
 
 
 def _quality_reasons(

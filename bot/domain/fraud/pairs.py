@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from itertools import pairwise
 
 import networkx as nx
@@ -33,6 +33,10 @@ class TurnStats:
         return self.fast / self.turns if self.turns else 0.0
 
 
+def _instant(exchange: Exchange) -> datetime:
+    return exchange.at
+
+
 def turn_stats(days: Mapping[date, Sequence[Exchange]], thresholds: FraudThresholds) -> TurnStats:
     """The turns of one pair: `days` maps each guild day of the window to the pair's exchanges
     (both directions; replies and mentions) on it. A conversation across midnight loses the
@@ -42,8 +46,8 @@ def turn_stats(days: Mapping[date, Sequence[Exchange]], thresholds: FraudThresho
     gaps: list[float] = []
     turn_days = 0
     for exchanges in days.values():
-        ordered = sorted(exchanges, key=lambda exchange: exchange.at)
-        people.update(person for exchange in ordered for person in exchange[:2])
+        ordered = sorted(exchanges, key=_instant)
+        people.update({exchange[0] for exchange in ordered}, {exchange[1] for exchange in ordered})
         found = [
             seconds
             for before, after in pairwise(ordered)
