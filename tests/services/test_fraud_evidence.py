@@ -19,8 +19,8 @@ from bot.domain.events import MemberEvent, MessageEvent
 from bot.domain.fraud.accounts import DISCORD_EPOCH_MS
 from bot.domain.ledger import ESCROW, TREASURY
 from bot.guild_config import GuildConfig
-from bot.store.database import Database
 from bot.services.fraud import forget_member
+from bot.store.database import Database
 from bot.store.fraud import FraudDay
 from tests.services.builders import (
     A,
