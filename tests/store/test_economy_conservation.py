@@ -26,9 +26,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from bot.domain.ledger import TREASURY
+from bot.domain.ledger import ESCROW, TREASURY
 from bot.guild_config import GuildConfig
 from bot.services.community import CommunityError
+from bot.services.escrow import EscrowError
 from bot.services.moderation import MemberShort, ModerationError, TreasuryShort
 from bot.services.shop import earliest_restorable
 from bot.store.day_close import DayCloseRepository, DayOrderError
@@ -84,6 +85,8 @@ class Setup:
     restore_hours: int
     max_freezes: int
     role_price: int
+    hold_days: int = 7
+    on_expiry: str = "release"
 
     def config(self) -> GuildConfig:
         tiers = [
@@ -100,6 +103,7 @@ class Setup:
             tiers=tiers,
             tokens={"per_point": self.per_point, "daily_budget": self.daily_budget},
             streaks={"max_freezes": self.max_freezes},
+            fraud={"hold_days": self.hold_days, "on_expiry": self.on_expiry},
             shop={
                 "freeze_price": self.freeze_price,
                 "restore_price": self.restore_price,
@@ -124,6 +128,8 @@ setups = st.builds(
     restore_hours=st.sampled_from((24, 48)),
     max_freezes=st.integers(min_value=0, max_value=2),
     role_price=st.integers(min_value=1, max_value=30),
+    hold_days=st.integers(min_value=0, max_value=3),
+    on_expiry=st.sampled_from(("release", "void")),
 )
 
 
@@ -240,10 +246,15 @@ class EconomyMachine(RuleBasedStateMachine):
         assert all(entry.created_at == closed_at for entry in fresh)
         for result in results:
             of_day = [entry for entry in fresh if entry.day == result.day]
+            # Holds that ran out at this close move out of escrow: not the day's payments.
+            expired = [e for e in of_day if e.key.startswith(("release:", "unhold:"))]
+            assert all(entry.source == ESCROW for entry in expired)
+            assert sum(e.amount for e in expired) == result.released + result.voided
+            paid = [e for e in of_day if e not in expired]
             by_reason: dict[str, int] = {}
-            for entry in of_day:
+            for entry in paid:
                 by_reason[entry.reason] = by_reason.get(entry.reason, 0) + entry.amount
-            rewards = [e for e in of_day if e.reason in ("points", "tier")]
+            rewards = [e for e in paid if e.reason in ("points", "tier")]
             assert all(entry.source == TREASURY for entry in rewards)
             assert sum(entry.amount for entry in rewards) == result.paid
             assert result.paid <= result.owed
@@ -485,6 +496,46 @@ class EconomyMachine(RuleBasedStateMachine):
         assert result.treasury == treasury - amount == await world.balance(TREASURY)
         event("adjusted")
 
+    # -- the anti-fraud detector's holds ----------------------------------------------------------
+
+    @rule(member=members, held=st.booleans())
+    def suspect(self, member: int, held: bool) -> None:
+        """From the next close on, the detector holds (or stops holding) the member's rewards."""
+        (self.world.suspects.add if held else self.world.suspects.discard)(member)
+
+    @rule(pair=usual_pairs, held=st.booleans())
+    def suspect_pair(self, pair: tuple[int, int], held: bool) -> None:
+        """From the next close on, the pair's tier tokens are held (or not)."""
+        (self.world.suspect_pairs.add if held else self.world.suspect_pairs.discard)(pair)
+
+    @rule(member=members, decision=st.sampled_from(("release", "void")))
+    def decide_holds(self, member: int, decision: str) -> None:
+        """A moderator releases or voids every open hold of the member: each moves once."""
+        self.run(self._decide_holds(member, decision))
+
+    async def _decide_holds(self, member: int, decision: str) -> None:
+        world = self.world
+        held = await world.open_holds(member)
+        before = await world.balances()
+        act = world.escrow.release if decision == "release" else world.escrow.void
+        if not held:
+            await self._refused_changes_nothing(lambda: act(G, 7, member=member), EscrowError)
+            return
+        decided = await act(G, 7, member=member, reason="property test")
+        assert (decided.holds, decided.tokens) == (len(held), sum(a for _, a in held))
+        after = await world.balances()
+        assert after.get(ESCROW, 0) == before.get(ESCROW, 0) - decided.tokens
+        if decision == "release":
+            assert after.get(member, 0) == before.get(member, 0) + decided.tokens
+        else:
+            returned = {}
+            for source, amount in held:
+                returned[source] = returned.get(source, 0) + amount
+            for source, amount in returned.items():
+                assert after.get(source, 0) == before.get(source, 0) + amount
+        assert await world.open_holds(member) == []
+        event(f"holds {decision}d")
+
     @rule(member=members, days=st.sampled_from((None, 1, "lift")))
     def suspension(self, member: int, days: int | str | None) -> None:
         """Suspend the member (until lifted, or for a day), or lift their suspension."""
@@ -602,9 +653,13 @@ class EconomyMachine(RuleBasedStateMachine):
         world = self.world
         held = await world.balance(member)
         treasury = await world.balance(TREASURY)
+        # Their rewards still in escrow go back where they came from.
+        escrowed = await world.open_holds(member)
+        voided = sum(amount for source, amount in escrowed if source == TREASURY)
         erasure = await world.privacy.erase(G, member, request=request)
         assert erasure.tokens_returned == held
-        assert await world.balance(TREASURY) == treasury + held
+        assert await world.balance(TREASURY) == treasury + held + voided
+        assert await world.open_holds(member) == []
         assert member not in await world.balances()
         for entry in await world.entries():
             # Anonymised: no entry moves the member's tokens or names them any more.
