@@ -421,15 +421,35 @@ def test_the_same_count_on_a_first_day_is_no_burst():
         assert verdict.held_members == frozenset()
 
 
-def test_a_burst_no_higher_than_the_guilds_day_is_not_held():
-    """The guild's 95% level is the burster's own count in a small guild (nearest rank): with
-    19 active members or fewer, nobody's day is above the guild's."""
+def test_a_burst_in_a_small_guild_is_measured_against_the_others():
+    """With 19 active members the 95 % level by nearest rank would be the burster's own count:
+    the level is the other members', so a small guild's burst is still seen."""
     exchanges = [e for e in burst_day(100) if e.src not in CROWD[18:]]
     assert len({e.src for e in exchanges}) == 19
     verdict = judge_day(
         DayEvidence(at=END, exchanges=exchanges, history={BURSTER: HISTORY}), DEFAULTS
     )
-    assert verdict.held_members == frozenset()
+    assert verdict.held_members == frozenset({BURSTER})
+
+
+def test_a_day_as_busy_as_the_rest_of_the_guilds_is_no_burst():
+    """Everybody busy (an event): a member far above their own usual day but not above the
+    others' 95 % level is not bursting."""
+    busy = {member: 120 for member in range(1, 40)}
+    busy[BURSTER] = 100
+    level_reasons = judge_day(
+        DayEvidence(
+            at=END,
+            exchanges=[
+                LoggedExchange(src, src + 1000, END, "reaction", None, None)
+                for src, count in busy.items()
+                for _ in range(count)
+            ],
+            history={BURSTER: HISTORY},
+        ),
+        DEFAULTS,
+    )
+    assert BURSTER not in level_reasons.held_members
 
 
 def test_burst_candidates_are_the_members_above_the_margin():

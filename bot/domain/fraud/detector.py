@@ -163,9 +163,16 @@ def _quality_reasons(
 def _burst_reasons(
     made: Mapping[int, int], history: Mapping[int, Sequence[int]], thresholds: FraudThresholds
 ) -> list[tuple[int, Reason]]:
-    level = guild_level(list(made.values()), thresholds.burst_guild_quantile)
+    """A member's day against their own history and the rest of the guild's day: the level is
+    taken over the other members, or in a small guild (20 or fewer active) the burster's own
+    count would always be the guild's 95 % level and nobody could burst."""
+    counts = sorted(made.values())
     found = []
-    for member, today in sorted(made.items()):
+    for member in burst_candidates(made, thresholds):
+        today = made[member]
+        others = counts.copy()
+        others.remove(today)
+        level = guild_level(others, thresholds.burst_guild_quantile)
         reason = burst(today, history.get(member, ()), level, thresholds)
         if reason is not None:
             found.append((member, reason))

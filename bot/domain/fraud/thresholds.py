@@ -103,7 +103,8 @@ class FraudThresholds:
     usual day being the median of the days they were active. Burst farmers send 70 to 145
     against their usual 0 to 12; the margin spares a quiet member's one long conversation."""
     burst_guild_quantile: float = 0.95
-    """And above the guild's day: more than this quantile of the active members' counts, so a
+    """And above the guild's day: more than this quantile of the other active members' counts
+    (the others': in a guild of 20 or fewer the burster's own count would be the level), so a
     day when everybody is busy (an event, a launch) is nobody's burst."""
     burst_min_history_days: int = 4
     """A member needs this many days in the guild before anything is a burst: a first day is
