@@ -96,8 +96,14 @@ def render_review(found: ReviewPage, member: int | None) -> discord.Embed:
     return result
 
 
-def render_decided(decision: str, decided: Decided, member: int | None, reason: str) -> str:
-    """What a release or a void did."""
+def render_decided(
+    decision: str,
+    decided: Decided,
+    member: int | None,
+    reason: str,
+    asked: list[int] | None = None,
+) -> str:
+    """What a release or a void did; with `asked` (the IDs given), which of them were not open."""
     holds = plural(decided.holds, "hold")
     tokens = plural(decided.tokens, "token")
     scope = f" of {who(member)}" if member is not None else ""
@@ -105,6 +111,11 @@ def render_decided(decision: str, decided: Decided, member: int | None, reason: 
         text = f"Released {holds}{scope}: {tokens} paid to the members they were held for."
     else:
         text = f"Voided {holds}{scope}: {tokens} went back to the treasury (or their pool)."
+    skipped = [hold for hold in asked or () if hold not in decided.ids]
+    if skipped:
+        text += "\nNot held (decided already, or no such hold): " + ", ".join(
+            f"#{hold}" for hold in skipped
+        )
     return f"{text}\nReason: {plain(reason.strip() or 'no reason given')}"
 
 

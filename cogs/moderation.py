@@ -256,11 +256,12 @@ class Moderation(commands.Cog):
         """Release or void holds given by ID or by member, and say what moved."""
         guild, target = _guild(interaction), member.id if member is not None else None
         decide = self.escrow.release if decision == RELEASE else self.escrow.void
+        ids = _hold_ids(holds)
         decided = await _refused(
-            decide(guild, interaction.user.id, ids=_hold_ids(holds), member=target, reason=reason)
+            decide(guild, interaction.user.id, ids=ids, member=target, reason=reason)
         )
         title = "Holds released" if decision == RELEASE else "Holds voided"
-        await _reply(interaction, title, render_decided(decision, decided, target, reason))
+        await _reply(interaction, title, render_decided(decision, decided, target, reason, ids))
 
     @mod.command(name="flags", description="The members and pairs the anti-fraud detector flagged")
     @app_commands.describe(days=f"How many days to look back (default {FLAG_DAYS})")

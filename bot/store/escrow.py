@@ -156,6 +156,8 @@ async def open_holds(
 class Decided:
     holds: int
     tokens: int
+    ids: tuple[int, ...] = ()
+    """The holds decided now (a requested hold already decided is not among them)."""
 
 
 class EscrowRepository:
@@ -217,4 +219,4 @@ class EscrowRepository:
                 f"{len(holds)} held payment(s) #{', #'.join(str(h.id) for h in holds)}: {reason}",
                 at,
             )
-        return Decided(len(holds), tokens)
+        return Decided(len(holds), tokens, tuple(hold.id for hold in holds))

@@ -210,6 +210,20 @@ async def test_release_by_id_then_by_member_pays_once_and_conserves(tmp_path, mo
         assert "tier" in text(history)
 
 
+async def test_a_release_names_the_requested_holds_that_were_not_open(tmp_path, monkeypatch):
+    async with live(tmp_path, "alice", "bob") as (h, (alice, bob)):
+        await start(h)
+        hold_every_day(h, monkeypatch, members={alice.id: WHY})
+        await days_of_exchanges(h, alice, bob, 2)
+        first, second, _ = await holds(h)
+        await mod(h, "mod release", holds=f"#{first[0]}")
+        both = await mod(h, "mod release", holds=f"#{first[0]} #{second[0]} #999999")
+        assert f"Released **1** hold: **{second[5]}** tokens" in text(both)
+        assert f"Not held (decided already, or no such hold): #{first[0]}, #999999" in text(both)
+        assert [row[7] for row in await holds(h)] == ["released", "released", "held"]
+        await conserved(h)
+
+
 async def test_void_held_sends_tokens_back_to_the_treasury(tmp_path, monkeypatch):
     async with live(tmp_path, "alice", "bob") as (h, (alice, bob)):
         await start(h)
