@@ -72,7 +72,7 @@ class GuildState:
         self.joined: dict[int, datetime] = {}
         """When members joined, where a source said (newcomers mostly)."""
         self.fraud_log: list[tuple] = []
-        """The detector's evidence not yet flushed: (day, src, dst, at_ms, kind, message,
+        """The detector's evidence not yet flushed: (guild, day, src, dst, at_ms, kind, message,
         verdict) for every exchange met while `[fraud]` is on (bot.store.fraud)."""
 
     def apply(self, config: GuildConfig) -> None:

@@ -294,11 +294,11 @@ class Ingestor:
     ) -> None:
         """The detector's evidence: each exchange the message makes, when, and its verdict."""
         at_ms = int(event.ts.timestamp() * 1000)
-        log = state.fraud_log
+        log, guild = state.fraud_log, state.id
         if reply_target is not None:
-            log.append((day, event.author, reply_target, at_ms, REPLY, event.id, verdict))
+            log.append((guild, day, event.author, reply_target, at_ms, REPLY, event.id, verdict))
         for target in mention_targets:
-            log.append((day, event.author, target, at_ms, MENTION, event.id, verdict))
+            log.append((guild, day, event.author, target, at_ms, MENTION, event.id, verdict))
 
     def _counted_message(
         self, event: MessageEvent, state: GuildState, known: dict[int, list], day: str, row: list
@@ -388,7 +388,7 @@ class Ingestor:
             return
         if state.config.fraud.enabled:
             state.fraud_log.append(
-                (day, user, target, int(at.timestamp() * 1000), REACTION, None, None)
+                (state.id, day, user, target, int(at.timestamp() * 1000), REACTION, None, None)
             )
             if state.too_new(user, at) or state.too_new(target, at):
                 return

@@ -60,7 +60,7 @@ def build_batch(
             )
             for user in state.dirty_members
         )
-        batch.fraud_exchanges.extend((gid, *row) for row in state.fraud_log)
+        batch.fraud_exchanges.extend(state.fraud_log)
     return batch
 
 
