@@ -110,12 +110,18 @@ class PrivacyRepository:
                 return [tuple(row) for row in await cursor.fetchall()]
 
         found = await all_rows(
-            "SELECT is_bot, name, last_point_ms FROM members WHERE guild = ? AND user = ?",
+            "SELECT is_bot, name, last_point_ms, joined_ms FROM members"
+            " WHERE guild = ? AND user = ?",
             guild,
             member,
         )
         profile = (
-            {"bot": bool(found[0][0]), "name": found[0][1], "last_point_ms": found[0][2]}
+            {
+                "bot": bool(found[0][0]),
+                "name": found[0][1],
+                "last_point_ms": found[0][2],
+                "joined_ms": found[0][3],
+            }
             if found
             else None
         )
@@ -195,6 +201,12 @@ class PrivacyRepository:
             member,
             wanted,
         )
+        held = await all_rows(
+            "SELECT id, day, amount, reason, why, status, decided_at FROM holds"
+            " WHERE guild = ? AND member = ? ORDER BY id",
+            guild,
+            member,
+        )
         opt_out = await self.opted_out_since(guild, member)
         return {
             "guild": str(guild),
@@ -225,6 +237,19 @@ class PrivacyRepository:
                 for partner, tier, run_start, day in tiers
             ],
             "badges": [{"tier": tier, "day": day} for tier, day in badges],
+            # Rewards the anti-fraud detector held, with its reasons (evidence, no content).
+            "held_rewards": [
+                {
+                    "id": hold,
+                    "day": day,
+                    "amount": amount,
+                    "reward": reason,
+                    "reasons": orjson.loads(why),
+                    "status": status,
+                    "decided_at": decided_at,
+                }
+                for hold, day, amount, reason, why, status, decided_at in held
+            ],
             "ledger": [
                 {
                     "id": entry_id,

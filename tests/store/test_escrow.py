@@ -176,3 +176,17 @@ async def test_erasing_a_member_voids_their_holds_and_forgets_their_evidence(db,
     assert await rows(db, "SELECT member, a, b, status FROM holds") == [(B, None, None, "held")]
     assert (await balances(db)).get(ESCROW) == 10
     await conserved(engine)
+
+
+async def test_a_members_export_lists_their_held_rewards_with_the_reasons(db, clock) -> None:
+    engine = await talked(db, clock, 2)
+    await close(engine, [1, 2], {2: FraudDay(held_members={A: WHY})})
+    data = await PrivacyRepository(db).export(G, A, [iso(1), iso(2)])
+    assert [(h["day"], h["amount"], h["reward"], h["status"]) for h in data["held_rewards"]] == [
+        (iso(2), 2, "points", "held"),
+        (iso(2), 10, "tier", "held"),
+    ]
+    assert data["held_rewards"][0]["reasons"] == [
+        ["burst", "120 exchanges on the day; usually 5", "0.8"]
+    ]
+    assert (await PrivacyRepository(db).export(G, B, [iso(1), iso(2)]))["held_rewards"] == []
