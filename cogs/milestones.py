@@ -32,7 +32,13 @@ class Milestones(commands.Cog):
 
     async def on_days_closed(self, guild_id: int, results: list[DayCloseResult]) -> None:
         guild = self.bot.get_guild(guild_id)
-        reached = [(a, b, tier) for result in results for a, b, tier in result.tiers]
+        # A pair whose rewards the detector held gets no role and no announcement meanwhile.
+        reached = [
+            reached
+            for result in results
+            for reached in result.tiers
+            if reached not in result.held_tiers
+        ]
         met = [challenge for result in results for challenge in result.challenges_met]
         if guild is None or not (reached or met):
             return

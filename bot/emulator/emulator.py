@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -146,9 +147,16 @@ class Emulator(UserActions, InteractionActions):
         bot: bool = False,
         global_name: str | None = None,
         accepts_dms: bool = True,
+        created_at: datetime | None = None,
     ) -> User:
+        """A Discord account, made `created_at` (by default a year before now: its ID dates
+        it, and an account that old passes the anti-fraud account gate)."""
         return self.world.create_user(
-            name, bot=bot, global_name=global_name, accepts_dms=accepts_dms
+            name,
+            bot=bot,
+            global_name=global_name,
+            accepts_dms=accepts_dms,
+            created_at=created_at,
         )
 
     def create_guild(

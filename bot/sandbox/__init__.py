@@ -3,8 +3,10 @@
 It starts the bundled Discord emulator, the real discord.py bot with all its cogs and services
 (on a real SQLite file), and a community of members who chat over simulated days on an
 accelerated clock. At each simulated midnight the sandbox runs the scheduler's own close job
-(what APScheduler runs at the guild's midnight). At the end it asks the bot, as members would,
-for the leaderboards and a member's streaks, and prints what the bot answered.
+(what APScheduler runs at the guild's midnight). Three sockpuppet accounts made days before
+farm streaks among themselves every night, seconds apart, for the anti-fraud detector to catch.
+At the end it asks the bot, as members and a moderator would, for the leaderboards, a member's
+streaks and the rewards held in escrow, and prints what the bot answered.
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ from bot.clock import ManualClock
 from bot.emulator import Emulator
 from bot.emulator.permissions import DEFAULT_BOT
 from bot.guild_config import parse_config
-from bot.sandbox.community import HOSTILE_NAME, Community, day_actions, make_community
+from bot.sandbox.community import (
+    HOSTILE_NAME,
+    RING_NAMES,
+    Community,
+    day_actions,
+    make_community,
+    ring_session,
+)
 from bot.settings import Settings
 
 START_DAY = date(2026, 11, 2)
@@ -80,7 +89,10 @@ class Sandbox:
             general = guild.channel("general")
             announcements = guild.create_text_channel("streaks")
             users = [self.emu.create_user(name) for name in community.names]
-            for user in users:
+            # Accounts made in one sitting five days ago: new, as a sockpuppet ring's are.
+            made = self.clock.now() - timedelta(days=5)
+            self.ring = [self.emu.create_user(name, created_at=made) for name in RING_NAMES]
+            for user in [*users, *self.ring]:
                 guild.add_member(user)
             settings = Settings(
                 _env_file=None, database=self.db, api_base=self.emu.api_base,
@@ -96,8 +108,9 @@ class Sandbox:
                     console.print(
                         Text(
                             f"Sandbox: {len(users)} members in “{guild.name}”, one of them named"
-                            f" {HOSTILE_NAME!r}; the real bot on emulated Discord at"
-                            f" {self.emu.api_base}; {self.options.days} simulated days.",
+                            f" {HOSTILE_NAME!r}, and a ring of {len(self.ring)} sockpuppets;"
+                            f" the real bot on emulated Discord at {self.emu.api_base};"
+                            f" {self.options.days} simulated days.",
                         )
                     )
                     for n in range(self.options.days):
@@ -141,6 +154,14 @@ class Sandbox:
             sent.append(
                 await self.emu.say(channel, author, text, reply_to=reply_to, mentions=mentioned)
             )
+        previous = None
+        for line in ring_session(day, len(self.ring), self.rng):
+            self.clock.set(line.at)
+            author, target = self.ring[line.author], self.ring[line.mentions[0]]
+            previous = await self.emu.say(
+                channel, author, f"{target.mention} {line.text}", reply_to=previous,
+                mentions=[target],
+            )  # fmt: skip
         await self.emu.wait_idle()
         self.clock.set(datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
                        + timedelta(minutes=2))  # fmt: skip
@@ -151,7 +172,7 @@ class Sandbox:
         self.console.print(
             f"  {day:%a %d %b}: {len(sent):3d} events · {result.pairs} pairs qualified,"
             f" {result.frozen} frozen, {result.broken} broken · tiers: {tiers}"
-            f" · {result.paid} tokens paid",
+            f" · {result.paid} tokens paid ({result.held} held)",
             highlight=False,
         )
 
@@ -169,7 +190,7 @@ class Sandbox:
 
     async def _show(self, guild, channel, users, announcements) -> None:
         console = self.console
-        names = {user.id: user.name for user in users}
+        names = {user.id: user.name for user in [*users, *self.ring]}
         for kind in ("pairs", "tokens"):
             reply = await self.emu.command(guild, channel, users[0], "leaderboard", kind=kind)
             console.print(_panel(reply, names))
@@ -189,6 +210,9 @@ class Sandbox:
                   title=f"#streaks: {len(milestones)} milestone messages (last 8)",
                   title_align="left"),
         )  # fmt: skip
+        for command in ("mod review", "mod flags"):
+            reply = await self.emu.command(guild, channel, self.owner, command)
+            console.print(_panel(reply, names, f"/{command}, as a moderator sees it"))
         with contextlib.suppress(KeyError):
             spark = guild.role("Spark")
             holders = sum(1 for m in guild.members.values() if spark in m.roles)
@@ -204,7 +228,7 @@ def _names(text: str, names: dict[int, str]) -> str:
         lambda m: datetime.fromtimestamp(int(m.group(1)), UTC).strftime("%a %d %b %H:%M UTC"),
         text,
     )
-    return text.replace("**", "")
+    return text.replace("**", "").replace("__", "").replace("\\_", "_")
 
 
 def _panel(reply, names: dict[int, str], title: str | None = None) -> Panel:

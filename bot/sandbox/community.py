@@ -18,10 +18,16 @@ NAMES = (
 )  # fmt: skip
 # One member with a hostile display name: the bot must never let it ping anyone.
 HOSTILE_NAME = "@everyone"
+RING_NAMES = ("xX_farm1", "xX_farm2", "xX_farm3")
 LINES = (
     "morning all", "anyone tried the new map?", "that build is wild", "lunch break!",
     "ok that made me laugh", "brb", "same here", "good luck today", "gg", "what's the plan?",
     "did you see the patch notes?", "sending coffee", "night everyone", "agreed",
+    "how was the weekend?", "I finally beat that boss", "who's on tonight?", "nice screenshot",
+    "the new season starts friday", "my cat walked on the keyboard again", "ha, true",
+    "can someone explain the crafting tree?", "raid at eight?", "that trailer looked great",
+    "I'm stuck on level four", "happy birthday!", "rain all day here", "sounds good to me",
+    "which server are you on?", "new record!", "taking a break, back soon", "love this song",
 )  # fmt: skip
 
 
@@ -116,3 +122,16 @@ def _resolve(actions: list[tuple[datetime, Action]], n: int) -> Action:
 
 def _at(action: Action, at: datetime) -> Action:
     return Action(at, action.kind, action.author, action.text, action.reply_to, action.mentions)
+
+
+def ring_session(day: date, size: int, rng: random.Random) -> list[Action]:
+    """A sockpuppet ring's nightly farming, after everyone else's day (23:59): three rounds in
+    which each account answers the previous one and mentions the next, seconds apart, so that
+    every pair of the ring engages both ways."""
+    at = datetime.combine(day, time(23, 59), tzinfo=UTC)
+    found = []
+    for turn in range(3 * size):
+        author = turn % size
+        found.append(Action(at, "say", author, rng.choice(LINES), mentions=((author + 1) % size,)))
+        at += timedelta(seconds=rng.randrange(3, 7))
+    return found

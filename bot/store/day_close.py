@@ -35,6 +35,8 @@ class DayCloseResult:
     frozen: int = 0
     broken: int = 0
     tiers: list[tuple[int, int, str]] = field(default_factory=list)
+    held_tiers: list[tuple[int, int, str]] = field(default_factory=list)
+    """Of `tiers`, those of pairs whose rewards the detector held: not announced, no role."""
     paid: int = 0
     """Tokens that left the treasury for the day's points and tiers (held ones included)."""
     owed: int = 0
@@ -201,6 +203,13 @@ class DayCloseRepository:
         lengths.update(current for current in outcomes if current)
 
         await self._reward_tiers(conn, guild, day, config, result)
+        if held:
+            suspects, pairs = found.held_members, found.held_pairs
+            result.held_tiers = [
+                (a, b, tier)
+                for a, b, tier in result.tiers
+                if (a, b) in pairs or a in suspects or b in suspects
+            ]
         tier_percent = await payouts.tier_percent(conn, guild, day_end)
         await self._pay(conn, guild, day, config, closed_at, result, excluded, tier_percent, held)
         held_members = found.held_members if held else None

@@ -22,6 +22,10 @@ def test_sandbox_runs_the_real_bot_over_simulated_days(tmp_path):
     assert "Longest streaks" in out
     assert "Most tokens" in out
     assert "/streaks, as" in out
+    # The sockpuppet ring farming every night is caught: its rewards wait in escrow.
+    assert "/mod review, as a moderator sees it" in out
+    assert "@xX_farm1 · risk" in out
+    assert "held · " in out
     assert "Traceback" not in done.stderr
 
 

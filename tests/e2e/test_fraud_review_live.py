@@ -15,6 +15,7 @@ import pytest
 
 from bot.emulator import EmulatorError, Reply
 from bot.emulator.models import User
+from bot.emulator.permissions import DEFAULT_BOT
 from bot.interaction_errors import UserError
 from bot.services.escrow import Evidence, Flagged, Flags
 from bot.store.fraud import FraudDay
@@ -436,3 +437,35 @@ def test_long_evidence_is_cut_to_fit_one_embed():
     assert "more not shown (too long for one embed)" in said
     assert "x" * 299 + "…" in said
     assert "x" * 300 not in said
+
+
+async def test_a_held_pair_reaching_a_tier_gets_no_role_and_no_announcement(tmp_path, monkeypatch):
+    """The streak advances and the badge is kept, but a suspected pair is not celebrated while
+    its rewards wait in escrow; an honest pair reaching the tier the same night is."""
+    async with live(tmp_path, "alice", "bob", "carol", "dave") as (h, (alice, bob, carol, dave)):
+        h.guild.set_bot_permissions(DEFAULT_BOT | discord.Permissions(manage_roles=True).value)
+        streaks = h.guild.create_text_channel("streaks")
+        await h.start_bot()
+        await h.configure(
+            announce={"channel": streaks.id},
+            tiers=[{"name": "Spark", "days": 2, "tokens": 10, "freezes": 0, "role": "Sparks"}],
+        )
+        await h.services.treasury.fund(h.guild.id, 10_000, key="fund:test")
+        hold_every_day(h, monkeypatch, members={alice.id: WHY})
+        for _ in range(2):
+            await h.exchange(alice, bob)
+            await h.exchange(carol, dave)
+            [result] = await h.midnight()
+        assert sorted(result.tiers) == sorted(
+            [(alice.id, bob.id, "Spark"), (carol.id, dave.id, "Spark")]
+        )
+        assert result.held_tiers == [(alice.id, bob.id, "Spark")]
+        role = h.guild.role("Sparks")
+        assert [role in h.guild.member(m).roles for m in (alice, bob, carol, dave)] == [
+            False,
+            False,
+            True,
+            True,
+        ]
+        [announcement] = h.emu.channel_messages(streaks)
+        assert f"<@{carol.id}> and <@{dave.id}> reached **Spark**" in announcement.content
