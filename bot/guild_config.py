@@ -125,6 +125,9 @@ class ChannelsConfig(_Section):
 class ModerationConfig(_Section):
     role: Snowflake | None = None
     """Members with this role may use the moderator commands (as may Manage Messages)."""
+    log_channel: Snowflake | None = None
+    """Where the bot tells moderators that a day close held rewards for review (none: nowhere;
+    /mod review still lists them)."""
     kick_suspend_days: NonNegative = 7
     """A kicked member is suspended from rewards this many days (0: not at all). A timed-out
     member is suspended while timed out; a banned one until unsuspended."""

@@ -46,7 +46,8 @@ class DayCloseScheduler:
         self.closer = closer
         self.intake = intake
         self.grace = grace
-        self.on_closed = on_closed
+        self.listeners: list[ClosedHandler] = [on_closed] if on_closed is not None else []
+        """Called with each guild's closed days (cogs add theirs: milestones, moderators' log)."""
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._zones: dict[int, str] = {}
         self._lock = asyncio.Lock()
@@ -89,10 +90,10 @@ class DayCloseScheduler:
         async with self._lock:
             await self.intake.drain()
             results = await self.closer.close_due(guild)
-        if results and self.on_closed is not None:
+        for listener in self.listeners if results else ():
             try:
-                await self.on_closed(guild, results)
-            except Exception:
+                await listener(guild, results)
+            except Exception:  # one listener's failure must not keep the others from running
                 log.exception("guild %s: handling the closed days failed", guild)
         return results
 

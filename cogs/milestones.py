@@ -25,10 +25,10 @@ class Milestones(commands.Cog):
         self.services = bot.services
 
     async def cog_load(self) -> None:
-        self.services.scheduler.on_closed = self.on_days_closed
+        self.services.scheduler.listeners.append(self.on_days_closed)
 
     async def cog_unload(self) -> None:
-        self.services.scheduler.on_closed = None
+        self.services.scheduler.listeners.remove(self.on_days_closed)
 
     async def on_days_closed(self, guild_id: int, results: list[DayCloseResult]) -> None:
         guild = self.bot.get_guild(guild_id)

@@ -42,6 +42,9 @@ class DayCloseResult:
     owed: int = 0
     held: int = 0
     """Of what was paid (points, tiers, pools, challenges), the tokens put in escrow."""
+    held_members: int = 0
+    held_pairs: int = 0
+    """How many members had rewards put in escrow, and how many pairs their tier tokens."""
     released: int = 0
     voided: int = 0
     """Escrowed tokens whose hold ran out at this close, released or voided."""
@@ -224,6 +227,13 @@ class DayCloseRepository:
             conn, guild, day, lengths, closed_at, result, excluded, held_members
         )
         await record_day(conn, guild, day, found)
+        if result.held:
+            async with conn.execute(
+                "SELECT count(DISTINCT member), count(DISTINCT a || '-' || b) FROM holds"
+                " WHERE guild = ? AND day = ?",
+                (guild, day),
+            ) as cursor:
+                result.held_members, result.held_pairs = await cursor.fetchone()
         await conn.execute(
             "INSERT INTO day_closes (guild, day, closed_at, pairs, paid) VALUES (?, ?, ?, ?, ?)",
             (guild, day, closed_at, result.pairs, result.paid),

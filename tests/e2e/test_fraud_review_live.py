@@ -18,8 +18,10 @@ from bot.emulator.models import User
 from bot.emulator.permissions import DEFAULT_BOT
 from bot.interaction_errors import UserError
 from bot.services.escrow import Evidence, Flagged, Flags
+from bot.store.day_close import DayCloseResult
 from bot.store.fraud import FraudDay
 from bot.store.ledger import LedgerRepository
+from cogs.holds_log import held_summary
 from cogs.holds_render import render_flags
 from cogs.moderation import _refused
 from tests.e2e.harness import Live, live
@@ -469,3 +471,50 @@ async def test_a_held_pair_reaching_a_tier_gets_no_role_and_no_announcement(tmp_
         ]
         [announcement] = h.emu.channel_messages(streaks)
         assert f"<@{carol.id}> and <@{dave.id}> reached **Spark**" in announcement.content
+
+
+async def test_moderators_are_told_in_their_log_channel_when_rewards_are_held(
+    tmp_path, monkeypatch
+):
+    """Holds nobody decides end on their own, so moderators are told: how many and how much,
+    never who or why (that is for /mod review)."""
+    async with live(tmp_path, "alice", "bob") as (h, (alice, bob)):
+        log_channel = h.guild.create_text_channel("mod-log")
+        await start(h)
+        await h.configure(tiers=SPARK, moderation={"log_channel": log_channel.id})
+        hold_every_day(h, monkeypatch, members={alice.id: WHY})
+        await days_of_exchanges(h, alice, bob, 2)
+        _, second = h.emu.channel_messages(log_channel)
+        assert "Rewards held for review" in second.content
+        day = (await holds(h))[-1][1]
+        assert f"• {day}: " in second.content
+        assert "(1 member, 1 pair)" in second.content  # the tier: alice's share of the pair
+        assert "released to the members at the close of" in second.content
+        assert "/mod review" in second.content
+        assert str(alice.id) not in second.content
+        assert "alice" not in second.content
+        assert "ping_pong" not in second.content
+        assert second.allowed_mentions == {"parse": []}
+
+
+async def test_without_a_log_channel_nobody_is_told_and_a_bad_one_is_told_to_the_owner(
+    tmp_path, monkeypatch
+):
+    async with live(tmp_path, "alice", "bob") as (h, (alice, bob)):
+        await start(h)
+        hold_every_day(h, monkeypatch, members={alice.id: WHY})
+        await days_of_exchanges(h, alice, bob, 1)
+        assert h.emu.dm_messages(h.owner) == []
+        await h.configure(tiers=SPARK, moderation={"log_channel": 424242424242424242})
+        await days_of_exchanges(h, alice, bob, 2)
+        [notice] = h.emu.dm_messages(h.owner)  # once, however many closes
+        assert "moderation.log_channel" in notice.content
+        assert "/mod review" in notice.content
+
+
+def test_the_moderators_log_says_what_happens_to_unreviewed_holds():
+    held = DayCloseResult(1, "2026-11-03", held=1234, held_members=3, held_pairs=3)
+    text = held_summary([held], 7, "void")
+    assert "• 2026-11-03: 1,234 tokens (3 members, 3 pairs); voided at the close of 2026-11-10" in (
+        text
+    )
