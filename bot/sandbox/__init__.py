@@ -88,6 +88,7 @@ class Sandbox:
             guild.set_bot_permissions(DEFAULT_BOT | MANAGE_ROLES)
             general = guild.channel("general")
             announcements = guild.create_text_channel("streaks")
+            self.mod_log = guild.create_text_channel("mod-log")
             users = [self.emu.create_user(name) for name in community.names]
             # Accounts made in one sitting five days ago: new, as a sockpuppet ring's are.
             made = self.clock.now() - timedelta(days=5)
@@ -125,6 +126,7 @@ class Sandbox:
         config = parse_config(
             {
                 "announce": {"channel": channel},
+                "moderation": {"log_channel": self.mod_log.id},
                 "tiers": [
                     {"name": "Spark", "days": 3, "tokens": 10, "freezes": 0,
                      "role": "Spark"},
@@ -208,6 +210,12 @@ class Sandbox:
         console.print(
             Panel(_names("\n".join(milestones[-8:]) or "(none)", names),
                   title=f"#streaks: {len(milestones)} milestone messages (last 8)",
+                  title_align="left"),
+        )  # fmt: skip
+        notes = [m.content for m in self.emu.channel_messages(self.mod_log)]
+        console.print(
+            Panel(_names(notes[-1] if notes else "(none)", names),
+                  title=f"#mod-log: {len(notes)} notes about held rewards (the last)",
                   title_align="left"),
         )  # fmt: skip
         for command in ("mod review", "mod flags"):
