@@ -49,8 +49,11 @@ class FraudDetector:
     async def judge(
         self, guild: int, days: Sequence[str], config: GuildConfig
     ) -> dict[str, FraudDay]:
-        """The findings for each of `days` (in order); none when `[fraud]` is off."""
+        """The findings for each of `days` (in order); none when `[fraud]` is off (and then the
+        evidence logged while it was on is dropped as its windows pass, all the same)."""
         if not config.fraud.enabled:
+            if days:
+                await self.repo.prune(guild, *_keep_from(days[-1], config.fraud))
             return {}
         found: dict[str, FraudDay] = {}
         made_today: dict[str, dict[int, int]] = {}
@@ -198,6 +201,15 @@ def _findings(day: str, verdict: DayVerdict, config: GuildConfig) -> FraudDay:
         held_pairs=held_pairs,
         flags=flags,
         made=sorted(verdict.made.items()),
-        keep_exchanges_from=days_before(day, max(fraud.pair_window_days - 1, 0)),
-        keep_made_from=days_before(day, fraud.burst_history_days),
+        keep_exchanges_from=_keep_from(day, fraud)[0],
+        keep_made_from=_keep_from(day, fraud)[1],
+    )
+
+
+def _keep_from(day: str, fraud: FraudThresholds) -> tuple[str, str]:
+    """From which days the evidence is still needed after closing `day`: the pair window's
+    exchanges and the burst history's counts."""
+    return (
+        days_before(day, max(fraud.pair_window_days - 1, 0)),
+        days_before(day, fraud.burst_history_days),
     )

@@ -143,6 +143,11 @@ class FraudRepository:
                     found.setdefault(member, set()).update(names)
         return found
 
+    async def prune(self, guild: int, exchanges_from: str, made_from: str) -> None:
+        """Drop evidence older than these days (with the detector off, nothing else does)."""
+        async with self.db.transaction() as conn:
+            await _prune(conn, guild, exchanges_from, made_from)
+
     async def escrowed(self, guild: int) -> dict[int, int]:
         """Tokens in escrow per member (holds not yet decided)."""
         async with self.db.connection.execute(
@@ -151,6 +156,19 @@ class FraudRepository:
             (guild,),
         ) as cursor:
             return dict(await cursor.fetchall())
+
+
+async def _prune(
+    conn: aiosqlite.Connection, guild: int, exchanges_from: str | None, made_from: str | None
+) -> None:
+    if exchanges_from is not None:
+        await conn.execute(
+            "DELETE FROM fraud_exchanges WHERE guild = ? AND day < ?", (guild, exchanges_from)
+        )
+    if made_from is not None:
+        await conn.execute(
+            "DELETE FROM fraud_member_days WHERE guild = ? AND day < ?", (guild, made_from)
+        )
 
 
 async def record_day(conn: aiosqlite.Connection, guild: int, day: str, found: FraudDay) -> None:
@@ -169,16 +187,7 @@ async def record_day(conn: aiosqlite.Connection, guild: int, day: str, found: Fr
             " SELECT ?1, ?2, value ->> 0, value ->> 1 FROM json_each(?3)",
             (guild, day, orjson.dumps(found.made).decode()),
         )
-    if found.keep_exchanges_from is not None:
-        await conn.execute(
-            "DELETE FROM fraud_exchanges WHERE guild = ? AND day < ?",
-            (guild, found.keep_exchanges_from),
-        )
-    if found.keep_made_from is not None:
-        await conn.execute(
-            "DELETE FROM fraud_member_days WHERE guild = ? AND day < ?",
-            (guild, found.keep_made_from),
-        )
+    await _prune(conn, guild, found.keep_exchanges_from, found.keep_made_from)
 
 
 def days_before(day: str, count: int) -> str:

@@ -453,3 +453,24 @@ async def test_an_erased_member_leaves_the_detectors_window_in_memory(
     forget_member(G, C)
     assert not any(C in pair for by_pair in kept.values() for pair in by_pair)
     assert any(A in pair for by_pair in kept.values() for pair in by_pair)
+
+
+async def test_turning_the_checks_off_still_drops_the_evidence_as_its_window_passes(
+    db: Database, clock: ManualClock, ev: Events
+):
+    """Evidence logged while the checks were on is not kept forever once they are off."""
+    engine = await started(db, clock, config(fraud={"pair_window_days": 2}))
+    for n in (1, 2):
+        await engine.ingest(*ev.mutual(A, B, at(n)))
+    await engine.close(2)
+    assert await rows(db, "SELECT DISTINCT day FROM fraud_exchanges ORDER BY day") == [
+        (iso(1),),
+        (iso(2),),
+    ]
+    await engine.ingestor.guild(G, config(fraud={"enabled": False, "pair_window_days": 2}))
+    await engine.ingest(*ev.mutual(A, B, at(3)))
+    await engine.close(3)
+    assert await rows(db, "SELECT DISTINCT day FROM fraud_exchanges ORDER BY day") == [(iso(2),)]
+    await engine.ingest(*ev.mutual(A, B, at(4)))
+    await engine.close(4)
+    assert await fraud_log(db) == []
