@@ -17,7 +17,7 @@ from bot.domain.ledger import ESCROW, TREASURY, available_for_day, pro_rata
 from bot.guild_config import GuildConfig
 from bot.store import escrow, payouts
 from bot.store.database import Database
-from bot.store.fraud import FraudDay, days_before, record_day
+from bot.store.fraud import FraudDay, record_day
 from bot.store.ledger import balance_in
 
 
@@ -142,7 +142,9 @@ class DayCloseRepository:
         found: FraudDay | None = None,
     ) -> DayCloseResult:
         result = DayCloseResult(guild, day)
-        await self._expire_holds(conn, guild, day, config, closed_at, result)
+        result.released, result.voided = await escrow.expire(
+            conn, guild, day, config.fraud.hold_days, config.fraud.on_expiry, closed_at
+        )
         found = found or FraudDay()
         held = await escrow.load_held(
             conn,
@@ -341,7 +343,7 @@ class DayCloseRepository:
                 ],
             )
         if held:
-            await self._hold(conn, guild, day, result)
+            result.held += await escrow.hold_close_payments(conn, guild, day, TREASURY)
         await conn.execute(
             "INSERT INTO ledger (guild, key, source, target, amount, reason, day, created_at)"
             " SELECT ?1, key, ?2, CASE WHEN held IS NULL THEN member ELSE ?3 END, amount,"
@@ -365,51 +367,6 @@ class DayCloseRepository:
             "UPDATE balances SET balance = balance - ? WHERE guild = ? AND account = ?",
             (result.paid, guild, TREASURY),
         )
-
-    async def _hold(
-        self, conn: aiosqlite.Connection, guild: int, day: str, result: DayCloseResult
-    ) -> None:
-        """Mark the payments of held members, and the tier tokens of held pairs, for escrow."""
-        await conn.execute(
-            "UPDATE close_payments SET held = coalesce("
-            "  (SELECT why FROM close_held_members h WHERE h.member = close_payments.member),"
-            "  (SELECT why FROM close_held_pairs h"
-            "   WHERE h.a = close_payments.a AND h.b = close_payments.b))"
-        )
-        async with conn.execute(
-            "SELECT member, a, b, ?, amount, reason, key, held FROM close_payments"
-            " WHERE held IS NOT NULL AND amount > 0 ORDER BY rowid",
-            (TREASURY,),
-        ) as cursor:
-            rows = [tuple(row) for row in await cursor.fetchall()]
-        await escrow.record_holds(conn, guild, day, rows)
-        result.held += sum(row[4] for row in rows)
-
-    async def _expire_holds(
-        self,
-        conn: aiosqlite.Connection,
-        guild: int,
-        day: str,
-        config: GuildConfig,
-        closed_at: str,
-        result: DayCloseResult,
-    ) -> None:
-        """Holds nobody decided within `fraud.hold_days` end here: released or voided, as the
-        guild's `fraud.on_expiry` says."""
-        fraud = config.fraud
-        expired = await escrow.open_holds(
-            conn, guild, through_day=days_before(day, fraud.hold_days)
-        )
-        if not expired:
-            return
-        decision = escrow.RELEASE if fraud.on_expiry == "release" else escrow.VOID
-        moved = await escrow.decide(
-            conn, guild, expired, decision, day=day, at=closed_at, moderator=None
-        )
-        if decision == escrow.RELEASE:
-            result.released += moved
-        else:
-            result.voided += moved
 
     async def _load_tiers(self, conn: aiosqlite.Connection, config: GuildConfig) -> None:
         await conn.execute("DELETE FROM close_tiers")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import aiosqlite
 import orjson
@@ -74,6 +75,45 @@ async def record_holds(
             "   value ->> 5, value ->> 6, value ->> 7 FROM json_each(?3)",
             (guild, day, orjson.dumps(list(rows)).decode()),
         )
+
+
+async def hold_close_payments(conn: aiosqlite.Connection, guild: int, day: str, source: int) -> int:
+    """In a day close (its `close_payments`, from `source`): mark the payments of held members,
+    and the tier tokens of held pairs, for escrow and record their holds; returns the tokens
+    held. The close's ledger entries then send marked payments to ESCROW."""
+    await conn.execute(
+        "UPDATE close_payments SET held = coalesce("
+        "  (SELECT why FROM close_held_members h WHERE h.member = close_payments.member),"
+        "  (SELECT why FROM close_held_pairs h"
+        "   WHERE h.a = close_payments.a AND h.b = close_payments.b))"
+    )
+    async with conn.execute(
+        "SELECT member, a, b, ?, amount, reason, key, held FROM close_payments"
+        " WHERE held IS NOT NULL AND amount > 0 ORDER BY rowid",
+        (source,),
+    ) as cursor:
+        rows = [tuple(row) for row in await cursor.fetchall()]
+    await record_holds(conn, guild, day, rows)
+    return sum(row[4] for row in rows)
+
+
+async def expire(
+    conn: aiosqlite.Connection,
+    guild: int,
+    day: str,
+    hold_days: int,
+    on_expiry: str,
+    at: str,
+) -> tuple[int, int]:
+    """In the close of `day`: holds nobody decided within `hold_days` end, released or voided
+    as `on_expiry` says; returns the tokens (released, voided)."""
+    through = (date.fromisoformat(day) - timedelta(days=hold_days)).isoformat()
+    expired = await open_holds(conn, guild, through_day=through)
+    if not expired:
+        return 0, 0
+    decision = RELEASE if on_expiry == "release" else VOID
+    moved = await decide(conn, guild, expired, decision, day=day, at=at, moderator=None)
+    return (moved, 0) if decision == RELEASE else (0, moved)
 
 
 async def decide(
