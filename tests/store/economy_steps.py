@@ -129,6 +129,14 @@ class World:
             member,
         )
 
+    async def members_with_open_holds(self) -> list[int]:
+        found = await rows(
+            self.db,
+            "SELECT DISTINCT member FROM holds WHERE guild = ? AND status = 'held' ORDER BY 1",
+            G,
+        )
+        return [member for (member,) in found]
+
     async def key_used(self, key: str) -> bool:
         return await value(self.db, "SELECT count(*) FROM ledger WHERE key = ?", key) > 0
 

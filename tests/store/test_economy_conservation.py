@@ -87,6 +87,8 @@ class Setup:
     role_price: int
     hold_days: int = 7
     on_expiry: str = "release"
+    suspects: frozenset[int] = frozenset()
+    """Members the anti-fraud detector holds from the first close on (rules change it)."""
 
     def config(self) -> GuildConfig:
         tiers = [
@@ -128,8 +130,9 @@ setups = st.builds(
     restore_hours=st.sampled_from((24, 48)),
     max_freezes=st.integers(min_value=0, max_value=2),
     role_price=st.integers(min_value=1, max_value=30),
-    hold_days=st.integers(min_value=0, max_value=3),
+    hold_days=st.sampled_from((0, 1, 3, 7, 7)),
     on_expiry=st.sampled_from(("release", "void")),
+    suspects=st.frozensets(st.sampled_from(MEMBERS), max_size=2),
 )
 
 
@@ -160,6 +163,7 @@ class EconomyMachine(RuleBasedStateMachine):
     def start(self, setup: Setup) -> None:
         self.setup = setup
         self.world = self.run(World.open(self.directory.name, setup.config(), setup.fund))
+        self.world.suspects.update(setup.suspects)
         self.funded = setup.fund
         self.day = 1
         self.minute = 30
@@ -268,6 +272,10 @@ class EconomyMachine(RuleBasedStateMachine):
                 event("a pool paid")
             if result.challenges_met:
                 event("a challenge was met")
+            if result.held:
+                event("rewards held")
+            if result.released or result.voided:
+                event("holds ran out")
         assert sum(len([e for e in fresh if e.day == r.day]) for r in results) == len(fresh)
         # Closing again, through the service or straight at the store, pays nothing twice.
         snapshot = await world.snapshot()
@@ -512,6 +520,13 @@ class EconomyMachine(RuleBasedStateMachine):
     def decide_holds(self, member: int, decision: str) -> None:
         """A moderator releases or voids every open hold of the member: each moves once."""
         self.run(self._decide_holds(member, decision))
+
+    @rule(decision=st.sampled_from(("release", "void")))
+    def decide_someones_holds(self, decision: str) -> None:
+        """A moderator decides the holds of whoever has some (most often nobody yet)."""
+        held = self.run(self.world.members_with_open_holds())
+        if held:
+            self.run(self._decide_holds(held[0], decision))
 
     async def _decide_holds(self, member: int, decision: str) -> None:
         world = self.world
