@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import orjson
 
-from bot.domain.calendar import day_end
+from bot.domain.calendar import day_end, day_start
 from bot.domain.exchanges import REACTION
 from bot.domain.fraud.detector import (
     DayEvidence,
@@ -47,7 +47,11 @@ class FraudDetector:
                 del by_pair[pair]
 
     async def judge(
-        self, guild: int, days: Sequence[str], config: GuildConfig
+        self,
+        guild: int,
+        days: Sequence[str],
+        config: GuildConfig,
+        first_day: str | None = None,
     ) -> dict[str, FraudDay]:
         """The findings for each of `days` (in order); none when `[fraud]` is off (and then the
         evidence logged while it was on is dropped as its windows pass, all the same)."""
@@ -57,8 +61,11 @@ class FraudDetector:
             return {}
         found: dict[str, FraudDay] = {}
         made_today: dict[str, dict[int, int]] = {}
+        founded = (
+            None if first_day is None else day_start(date.fromisoformat(first_day), config.zone)
+        )
         for day in days:
-            evidence = await self._evidence(guild, day, config, made_today)
+            evidence = await self._evidence(guild, day, config, made_today, founded)
             if not evidence.exchanges:
                 continue  # a quiet day: nothing to judge, nothing to keep
             verdict = await asyncio.to_thread(judge_day, evidence, config.fraud)
@@ -72,6 +79,7 @@ class FraudDetector:
         day: str,
         config: GuildConfig,
         pending_made: dict[str, dict[int, int]],
+        founded: datetime | None = None,
     ) -> DayEvidence:
         fraud = config.fraud
         log = [_logged(row) for row in await self.repo.day_log(guild, day)]
@@ -94,6 +102,7 @@ class FraudDetector:
             joined=joined,
             history=history,
             partners=await self.repo.partners(guild, people),
+            founded=founded,
         )
 
     async def _window(

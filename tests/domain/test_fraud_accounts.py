@@ -136,3 +136,16 @@ def test_the_gate_is_off_at_zero():
 def test_is_new(account_age: timedelta, joined_ago: timedelta | None, new: bool):
     joined = None if joined_ago is None else NOW - joined_ago
     assert is_new(snowflake(NOW - account_age), joined, NOW, DEFAULTS) is new
+
+
+def test_a_young_servers_founders_are_not_newcomers_but_its_later_joiners_are():
+    """In a server whose tracking began ten days ago, everybody joined recently: its founders
+    (joined in its first new_member_days) are not new members; someone joining after are."""
+    founded = NOW - timedelta(days=40)
+    old_account = snowflake(NOW - timedelta(days=900))
+    assert not is_new(old_account, NOW - timedelta(days=29), NOW, DEFAULTS, founded)
+    assert is_new(old_account, NOW - timedelta(days=5), NOW, DEFAULTS, founded)
+    # A young account is new whatever the server's age.
+    assert is_new(snowflake(NOW - timedelta(days=3)), founded, NOW, DEFAULTS, founded)
+    # Without a founding date (unknown), a recent join is new, as before.
+    assert is_new(old_account, NOW - timedelta(days=29), NOW, DEFAULTS)

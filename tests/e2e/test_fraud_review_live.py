@@ -56,7 +56,7 @@ def hold_every_day(
     """From now on the detector holds these members' rewards (and these pairs' tier tokens)
     at every close; the close itself (payments, escrow, holds rows) is the real one."""
 
-    async def judge(guild: int, days, config) -> dict[str, FraudDay]:
+    async def judge(guild: int, days, config, first_day=None) -> dict[str, FraudDay]:
         return {
             day: FraudDay(held_members=dict(members or {}), held_pairs=dict(pairs or {}))
             for day in days

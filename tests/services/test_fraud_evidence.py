@@ -409,7 +409,9 @@ async def test_a_held_pair_s_tier_tokens_go_to_escrow_their_points_do_not(
     engine = await started(db, clock, config(tiers=[{"name": "Spark", "days": 3, "tokens": 10}]))
     why = '[["ping_pong","x",0.8]]'
 
-    async def judge(guild: int, days: list[str], cfg: GuildConfig) -> dict[str, FraudDay]:
+    async def judge(
+        guild: int, days: list[str], cfg: GuildConfig, first_day: str | None = None
+    ) -> dict[str, FraudDay]:
         return {iso(3): FraudDay(held_pairs={(A, B): why})} if iso(3) in days else {}
 
     monkeypatch.setattr(engine.closer.detector, "judge", judge)

@@ -66,7 +66,9 @@ class World:
         self.suspect_pairs: set[tuple[int, int]] = set()
         engine.closer.detector.judge = self._judge
 
-    async def _judge(self, guild: int, days: list[str], config: GuildConfig) -> dict:
+    async def _judge(
+        self, guild: int, days: list[str], config: GuildConfig, first_day: str | None = None
+    ) -> dict:
         if not (self.suspects or self.suspect_pairs):
             return {}
         held = FraudDay(

@@ -54,11 +54,20 @@ def too_new(
 
 
 def is_new(
-    user: int, joined_at: datetime | None, at: datetime, thresholds: FraudThresholds
+    user: int,
+    joined_at: datetime | None,
+    at: datetime,
+    thresholds: FraudThresholds,
+    founded: datetime | None = None,
 ) -> bool:
     """New for the ring signal: a young account (`new_account_days`) or a recent member
-    (`new_member_days`). Far looser than the gate: it only matters inside a closed group."""
-    return (
-        account_age_days(user, at) < thresholds.new_account_days
-        or member_days(joined_at, at) < thresholds.new_member_days
-    )
+    (`new_member_days`). Far looser than the gate: it only matters inside a closed group.
+
+    `founded`: when the guild's tracking began. Whoever joined in its first `new_member_days`
+    is one of its founders, not a newcomer: in a young server everybody joined recently, and
+    its friends must not look like a ring for that (a young *account* still counts as new)."""
+    if account_age_days(user, at) < thresholds.new_account_days:
+        return True
+    if joined_at is None or member_days(joined_at, at) >= thresholds.new_member_days:
+        return False
+    return founded is None or joined_at >= founded + timedelta(days=thresholds.new_member_days)

@@ -52,6 +52,8 @@ class DayEvidence:
     """Each member's exchanges made on their trailing days, oldest first, the day excluded."""
     partners: Mapping[int, Collection[int]] = field(default_factory=dict)
     """Each member's live streak partners."""
+    founded: datetime | None = None
+    """When the guild's tracking began (its first day): its founders are not newcomers."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -81,7 +83,11 @@ def judge_day(evidence: DayEvidence, thresholds: FraudThresholds) -> DayVerdict:
     reasons += _quality_reasons(exchanges, thresholds)
     reasons += _burst_reasons(made, evidence.history, thresholds)
 
-    new = {member for member in people if is_new(member, joined.get(member), at, thresholds)}
+    new = {
+        member
+        for member in people
+        if is_new(member, joined.get(member), at, thresholds, evidence.founded)
+    }
     # Rings are looked for around new members (graph.rings), and a closed circle of partners,
     # supporting evidence only (old friends are one too), where another signal fired: the
     # interaction graph is built from the exchanges touching those people, which holds every

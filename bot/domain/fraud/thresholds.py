@@ -49,7 +49,8 @@ class FraudThresholds:
     weeks before joining and farm for weeks, so a month is not enough."""
     new_member_days: float = 30
     """For rings, a member who joined less than this ago is new (also catches rings of bought,
-    older accounts during their first month)."""
+    older accounts during their first month), unless they joined in the guild's first this many
+    days of tracking: in a young server everybody joined recently."""
 
     # --- pairs ------------------------------------------------------------------------------
     pair_window_days: int = 14
