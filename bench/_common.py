@@ -22,9 +22,17 @@ OUT = BENCH / "out"  # git-ignored: generated inputs, scratch databases, results
 
 
 def isolated(function: Callable[..., Any], *args: Any) -> Any:
-    """`function(*args)` in a fresh (spawned) process: its own peak RSS, no warm caches."""
+    """`function(*args)` in a fresh (spawned) process: its own peak RSS, no warm caches, and
+    the process settings of Streakbot's CLI (bot.runtime)."""
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(function, *args).result()
+        return pool.submit(_as_the_cli, function, *args).result()
+
+
+def _as_the_cli(function: Callable[..., Any], *args: Any) -> Any:
+    from bot.runtime import tune_gc
+
+    tune_gc()
+    return function(*args)
 
 
 def peak_rss_mib() -> float:

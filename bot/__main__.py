@@ -20,6 +20,7 @@ from rich.text import Text  # names are shown as text, never parsed as markup
 from bot.guild_config import ConfigError, load_config
 from bot.ingest.replay_files import InputError
 from bot.replay import Replay, ReplayResult
+from bot.runtime import tune_gc
 from bot.settings import Settings
 from bot.store.database import SchemaError
 
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    tune_gc()
     args = build_parser().parse_args(argv)
     settings = Settings()
     logging.basicConfig(

@@ -54,6 +54,7 @@ from bench.fraud.world import SimConfig
 from bot.guild_config import DEFAULT_CONFIG_PATH, GuildConfig, parse_config
 from bot.ingest.replay_files import InputError
 from bot.replay import Replay, ReplayResult
+from bot.runtime import tune_gc
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DCE = REPO.parent / "shared" / "data" / "dce"
@@ -581,6 +582,7 @@ def progress_tracker(console: Console) -> Iterator[Tracker]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    tune_gc()  # as the CLI's replay runs
     defaults = SimConfig()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
