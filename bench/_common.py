@@ -21,10 +21,12 @@ ROOT = BENCH.parent
 OUT = BENCH / "out"  # git-ignored: generated inputs, scratch databases, results
 
 
-def isolated(function: Callable[..., Any], *args: Any) -> Any:
+def isolated(function: Callable[..., Any], *args: Any, as_the_cli: bool = True) -> Any:
     """`function(*args)` in a fresh (spawned) process: its own peak RSS, no warm caches, and
-    the process settings of Streakbot's CLI (bot.runtime)."""
+    (`as_the_cli`) the process settings of Streakbot's CLI (bot.runtime)."""
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        if not as_the_cli:
+            return pool.submit(function, *args).result()
         return pool.submit(_as_the_cli, function, *args).result()
 
 

@@ -1,6 +1,7 @@
 """Live throughput: emulator -> websocket -> discord.py -> Streakbot -> SQLite.
 
     .venv/bin/python bench/bench_live.py [--quick] [--messages N] [--repeat N] [--floor]
+                                         [--equal-gc]
 
 N messages (default 20,000; `--quick` 2,000) from 200 members in one channel of one guild,
 dated evenly over one day (the emulator and the bot share a `ManualClock`): 30 % reply to one
@@ -18,6 +19,11 @@ With `--floor`, a third variant runs too, for reference only: **discord.py, no o
 same plain bot without the `on_message` coroutine every `commands.Bot` has (it runs
 `process_commands` in a task of its own per message). Streakbot has no text commands and no such
 coroutine either, so this floor shows what Streakbot's own work costs, with that saving set apart.
+
+Each variant runs as it ships: Streakbot with its CLI's process settings (`bot.runtime`: the
+garbage collector's thresholds), discord.py with Python's defaults. `--equal-gc` gives discord.py
+Streakbot's settings too, which makes discord.py alone faster and shows Streakbot's own work
+against it.
 
 Each run is a fresh process, emulator and temporary database; the variants alternate (discord.py,
 Streakbot, discord.py, ...) and each is reported as the median of `--repeat` runs. The figure
@@ -205,15 +211,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, help="messages per run (default 20,000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each variant (default 3)")
     parser.add_argument("--floor", action="store_true", help=f"also run '{FLOOR}' (for reference)")
+    parser.add_argument(
+        "--equal-gc",
+        action="store_true",
+        help="run discord.py with Streakbot's GC settings too (default: each as it ships)",
+    )
     args = parser.parse_args(argv)
     count = args.messages or (2_000 if args.quick else 20_000)
     variants = (*VARIANTS, FLOOR) if args.floor else VARIANTS
-    say(f"## Live bot ({machine()})\n")
+    settings = "both with Streakbot's GC settings" if args.equal_gc else "each as it ships"
+    say(f"## Live bot ({machine()}; {settings})\n")
 
     runs: dict[str, list[dict]] = {variant: [] for variant in variants}
     for repeat in range(args.repeat):
         for variant in variants:  # alternating, so drift on the machine hits all alike
-            result = isolated(run, variant, count)
+            as_the_cli = variant == "Streakbot" or args.equal_gc
+            result = isolated(run, variant, count, as_the_cli=as_the_cli)
             runs[variant].append(result)
             warn(
                 f"run {repeat + 1}, {variant}: {result['seconds']:.2f} s"
