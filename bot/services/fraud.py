@@ -17,18 +17,18 @@ from datetime import UTC, date, datetime, timedelta
 import orjson
 
 from bot.domain.calendar import day_end, day_start
-from bot.domain.exchanges import REACTION
 from bot.domain.fraud.detector import (
     DayEvidence,
     DayVerdict,
     LoggedExchange,
     burst_candidates,
     judge_day,
+    pair_exchanges,
     window_pairs,
 )
 from bot.domain.fraud.evidence import Reason
 from bot.domain.fraud.thresholds import FraudThresholds
-from bot.domain.streaks import Pair, pair_of
+from bot.domain.streaks import Pair
 from bot.guild_config import GuildConfig
 from bot.store.database import Database
 from bot.store.fraud import FraudDay, FraudRepository, days_before
@@ -82,9 +82,10 @@ class FraudDetector:
         founded: datetime | None = None,
     ) -> DayEvidence:
         fraud = config.fraud
+        at = day_end(date.fromisoformat(day), config.zone)
         log = [_logged(row) for row in await self.repo.day_log(guild, day)]
         if not log:
-            return DayEvidence(at=day_end(date.fromisoformat(day), config.zone), exchanges=())
+            return DayEvidence(at=at, exchanges=())
         people = sorted({e.src for e in log} | {e.dst for e in log})
         window = await self._window(guild, day, log, fraud)
         joined = {
@@ -96,7 +97,7 @@ class FraudDetector:
             guild, day, burst_candidates(made, fraud), fraud.burst_history_days, pending_made
         )
         return DayEvidence(
-            at=day_end(date.fromisoformat(day), config.zone),
+            at=at,
             exchanges=log,
             window=window,
             joined=joined,
@@ -112,7 +113,7 @@ class FraudDetector:
         of the pair window."""
         days = fraud.pair_window_days
         kept = self._windows.setdefault(guild, {})
-        kept[day] = _by_pair(log)
+        today = kept[day] = pair_exchanges(log)
         wanted = {days_before(day, n) for n in range(max(days, 1))}
         for old in kept.keys() - wanted:
             del kept[old]
@@ -123,9 +124,9 @@ class FraudDetector:
                 if row[0] in by_day:
                     by_day[row[0]].append(_logged(row[1:]))
             for past, found in by_day.items():
-                kept[past] = _by_pair(found)
+                kept[past] = pair_exchanges(found)
         window: dict[Pair, dict[date, list[LoggedExchange]]] = {}
-        for pair in window_pairs(log, fraud):
+        for pair in window_pairs(today, fraud):
             window[pair] = {
                 date.fromisoformat(past): found
                 for past, by_pair in kept.items()
@@ -172,15 +173,6 @@ def forget_member(guild: int, member: int) -> None:
         detector.forget(guild, member)
 
 
-def _by_pair(log: Sequence[LoggedExchange]) -> dict[Pair, list[LoggedExchange]]:
-    """A day's replies and mentions by pair: what the pair window is made of."""
-    found: dict[Pair, list[LoggedExchange]] = {}
-    for exchange in log:
-        if exchange.kind != REACTION and exchange.src != exchange.dst:
-            found.setdefault(pair_of(exchange.src, exchange.dst), []).append(exchange)
-    return found
-
-
 def _logged(row: Sequence) -> LoggedExchange:
     src, dst, at_ms, kind, message, verdict = row
     return LoggedExchange(
@@ -193,7 +185,7 @@ def _why(reasons: Sequence[Reason]) -> str:
 
 
 def _findings(day: str, verdict: DayVerdict, config: GuildConfig) -> FraudDay:
-    fraud = config.fraud
+    exchanges_from, made_from = _keep_from(day, config.fraud)
     held_members = {
         r.member: _why(r.reasons) for r in verdict.members if r.member in verdict.held_members
     }
@@ -210,8 +202,8 @@ def _findings(day: str, verdict: DayVerdict, config: GuildConfig) -> FraudDay:
         held_pairs=held_pairs,
         flags=flags,
         made=sorted(verdict.made.items()),
-        keep_exchanges_from=_keep_from(day, fraud)[0],
-        keep_made_from=_keep_from(day, fraud)[1],
+        keep_exchanges_from=exchanges_from,
+        keep_made_from=made_from,
     )
 
 

@@ -27,6 +27,7 @@ from bot.domain.fraud.detector import (
     LoggedExchange,
     burst_candidates,
     judge_day,
+    pair_exchanges,
     window_pairs,
 )
 from bot.domain.streaks import Pair, pair_of
@@ -125,7 +126,7 @@ def window_of(
     mentions on each day of the window (today's included)."""
     days = {**past, TODAY: today}
     window: dict[Pair, dict[date, list[LoggedExchange]]] = {}
-    for pair in window_pairs(today, thresholds):
+    for pair in window_pairs(pair_exchanges(today), thresholds):
         for day, found in days.items():
             mine = [e for e in found if e.kind != REACTION and pair_of(e.src, e.dst) == pair]
             if mine:
@@ -198,7 +199,7 @@ def friends_fortnight() -> tuple[list[LoggedExchange], dict[date, list[LoggedExc
 
 def test_old_friends_at_human_pace_are_not_judged_over_their_window():
     today, past = friends_fortnight()
-    assert window_pairs(today, DEFAULTS) == set()
+    assert window_pairs(pair_exchanges(today), DEFAULTS) == set()
     verdict = judge_day(
         DayEvidence(at=END, exchanges=today, window=window_of(today, past)), DEFAULTS
     )
@@ -297,7 +298,7 @@ def colluders_past(days: int = 4) -> dict[date, list[LoggedExchange]]:
 def test_a_colluding_pair_ping_ponging_low_quality_is_held():
     today = conversation(*COLLUDERS, TODAY, 20 * 3600, [4, 2, 9, 1, 6, 3, 7], TOO_SHORT)
     pair = pair_of(*COLLUDERS)
-    assert window_pairs(today, DEFAULTS) == {pair}
+    assert window_pairs(pair_exchanges(today), DEFAULTS) == {pair}
     window = window_of(today, colluders_past())
     assert len(window[pair]) == 5
     verdict = judge_day(DayEvidence(at=END, exchanges=today, window=window), DEFAULTS)
@@ -330,7 +331,7 @@ def test_fast_content_ping_pong_is_judged_over_the_window_and_held():
     past = {
         day: [e._replace(verdict=None) for e in found] for day, found in colluders_past().items()
     }
-    assert window_pairs(today, DEFAULTS) == {pair_of(*COLLUDERS)}
+    assert window_pairs(pair_exchanges(today), DEFAULTS) == {pair_of(*COLLUDERS)}
     verdict = judge_day(
         DayEvidence(at=END, exchanges=today, window=window_of(today, past)), DEFAULTS
     )
@@ -344,7 +345,7 @@ def test_the_colluders_talking_at_human_pace_today_are_not_judged():
     """Whatever their past, a pair talking at human pace with content today is not in
     question today."""
     today = conversation(*COLLUDERS, TODAY, 20 * 3600, HUMAN)
-    assert window_pairs(today, DEFAULTS) == set()
+    assert window_pairs(pair_exchanges(today), DEFAULTS) == set()
     window = window_of(today, colluders_past())
     assert window == {}
     verdict = judge_day(DayEvidence(at=END, exchanges=today, window=window), DEFAULTS)
@@ -359,10 +360,10 @@ def test_window_pairs_ignores_reactions_and_single_exchanges():
         LoggedExchange(b, a, moment(TODAY, 101), REACTION, None, None),
         LoggedExchange(a, b, moment(TODAY, 102), REPLY, 1, None),
     ]
-    assert window_pairs(today, DEFAULTS) == set()
+    assert window_pairs(pair_exchanges(today), DEFAULTS) == set()
     # One low-quality message is enough to look at the pair's window.
     low = [*today, LoggedExchange(b, a, moment(TODAY, 400), REPLY, 2, TOO_SHORT)]
-    assert window_pairs(low, DEFAULTS) == {pair_of(a, b)}
+    assert window_pairs(pair_exchanges(low), DEFAULTS) == {pair_of(a, b)}
 
 
 # --- bursts ---------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ the decision of whose rewards are held. The store gathers the evidence, this jud
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
@@ -185,15 +185,23 @@ def _burst_reasons(
     return found
 
 
-def window_pairs(exchanges: Sequence[LoggedExchange], thresholds: FraudThresholds) -> set[Pair]:
-    """The pairs judged over their window: those whose replies and mentions of the day include
-    a low-quality message, or whose turns of the day were mostly immediate. A pair talking
-    at human pace with content today is not farming today, whatever its past: its rewards of
-    today are not in question (and judging every pair's fortnight would cost the most)."""
-    by_pair: dict[Pair, list[LoggedExchange]] = {}
+def pair_exchanges(exchanges: Iterable[LoggedExchange]) -> dict[Pair, list[LoggedExchange]]:
+    """A day's replies and mentions by pair (both ways): what the pair signals read."""
+    found: dict[Pair, list[LoggedExchange]] = {}
     for e in exchanges:
         if e.kind != REACTION and e.src != e.dst:
-            by_pair.setdefault(pair_of(e.src, e.dst), []).append(e)
+            found.setdefault(pair_of(e.src, e.dst), []).append(e)
+    return found
+
+
+def window_pairs(
+    by_pair: Mapping[Pair, Sequence[LoggedExchange]], thresholds: FraudThresholds
+) -> set[Pair]:
+    """The pairs judged over their window, of a day's `pair_exchanges`: those whose day
+    includes a low-quality message, or whose turns of the day were mostly immediate. A pair
+    talking at human pace with content today is not farming today, whatever its past: its
+    rewards of today are not in question (and judging every pair's fortnight would cost the
+    most)."""
     judged = set()
     for pair, found in by_pair.items():
         if any(e.verdict is not None for e in found):
