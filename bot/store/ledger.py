@@ -9,6 +9,20 @@ import aiosqlite
 from bot.domain.ledger import TREASURY
 from bot.store.database import Database
 
+MEMBER_ENTRIES = (
+    "SELECT id, day, created_at, amount, reason, key, source FROM ledger"
+    " INDEXED BY ledger_by_day_target"
+    " WHERE guild = ?1 AND day IN (SELECT value FROM json_each(?3)) AND target = ?2"
+    " UNION ALL"
+    " SELECT id, day, created_at, -amount, reason, key, target FROM ledger"
+    " INDEXED BY ledger_by_day_source"
+    " WHERE guild = ?1 AND day IN (SELECT value FROM json_each(?3)) AND source = ?2"
+    "   AND source > 0"
+)
+"""A member's entries on some guild days, each a seek into the day-led indexes (migration
+0002): (id, day, created_at, signed amount, reason, key, counterparty). Parameters: ?1 the
+guild, ?2 the member, ?3 the days as a JSON array."""
+
 
 class InsufficientFunds(ValueError):
     """A movement would take an account below zero; nothing was written."""

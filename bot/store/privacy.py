@@ -26,7 +26,7 @@ from bot.domain.ledger import ERASED, TREASURY
 from bot.store import escrow, periods
 from bot.store.database import Database
 from bot.store.day_close import refresh_leaders
-from bot.store.ledger import balance_in, move_in
+from bot.store.ledger import MEMBER_ENTRIES, balance_in, move_in
 
 """The ledger account of erased members: Discord snowflake 1 is never a user (0 is the treasury,
 negative accounts are pools). Migration 0005 lets entries move to it and nowhere else."""
@@ -168,15 +168,7 @@ class PrivacyRepository:
             member,
         )
         ledger = await all_rows(
-            "SELECT id, day, created_at, amount, reason, key, source FROM ledger"
-            " INDEXED BY ledger_by_day_target"
-            " WHERE guild = ?1 AND day IN (SELECT value FROM json_each(?3)) AND target = ?2"
-            " UNION ALL"
-            " SELECT id, day, created_at, -amount, reason, key, target FROM ledger"
-            " INDEXED BY ledger_by_day_source"
-            " WHERE guild = ?1 AND day IN (SELECT value FROM json_each(?3)) AND source = ?2"
-            "   AND source > 0"
-            " ORDER BY 1",
+            f"{MEMBER_ENTRIES} ORDER BY 1",
             guild,
             member,
             wanted,

@@ -12,7 +12,7 @@ import orjson
 from bot.domain.ledger import LAST_SYSTEM_ACCOUNT
 from bot.store.database import Database
 from bot.store.day_close import LEADERS
-from bot.store.ledger import balance_in
+from bot.store.ledger import MEMBER_ENTRIES, balance_in
 
 T = TypeVar("T")
 
@@ -307,22 +307,13 @@ class ProfileRepository:
             return Page([], 0)
         conn = self.db.connection
         wanted = orjson.dumps(list(days)).decode()
-        sides = (
-            "SELECT id, day, created_at, amount, reason, key, source FROM ledger"
-            " INDEXED BY ledger_by_day_target"
-            " WHERE guild = ?1 AND day IN (SELECT value FROM json_each(?3)) AND target = ?2"
-            " UNION ALL"
-            " SELECT id, day, created_at, -amount, reason, key, target FROM ledger"
-            " INDEXED BY ledger_by_day_source"
-            " WHERE guild = ?1 AND day IN (SELECT value FROM json_each(?3)) AND source = ?2"
-            "   AND source > 0"
-        )
         async with conn.execute(
-            f"{sides} ORDER BY id DESC LIMIT ?4 OFFSET ?5", (guild, member, wanted, limit, offset)
+            f"{MEMBER_ENTRIES} ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+            (guild, member, wanted, limit, offset),
         ) as cursor:
             found = [LedgerLine(*row) for row in await cursor.fetchall()]
         async with conn.execute(
-            f"SELECT count(*) FROM ({sides})", (guild, member, wanted)
+            f"SELECT count(*) FROM ({MEMBER_ENTRIES})", (guild, member, wanted)
         ) as cursor:
             total = (await cursor.fetchone())[0]
         return Page(found, total)
