@@ -113,6 +113,19 @@ class GuildState:
             window = self.young_until[member] = (born, until)
         return window[0] <= at < window[1]
 
+    def gated(
+        self, author: int, reply_target: int | None, mention_targets: tuple[int, ...], at: datetime
+    ) -> tuple[int | None, tuple[int, ...]]:
+        """A message's exchanges that pass the account gate: none when its author is too new,
+        and none with a target who is (most messages: all of them, as they were)."""
+        if self.too_new(author, at):
+            return None, ()
+        if reply_target is not None and self.too_new(reply_target, at):
+            reply_target = None
+        if any(self.too_new(target, at) for target in mention_targets):
+            mention_targets = tuple(t for t in mention_targets if not self.too_new(t, at))
+        return reply_target, mention_targets
+
     def note_joined(self, member: int, joined: datetime) -> None:
         self.joined[member] = joined
         self.young_until.pop(member, None)

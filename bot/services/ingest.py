@@ -309,13 +309,9 @@ class Ingestor:
         reply_target, mention_targets = self._targets(event, state, known)
         if (reply_target is not None or mention_targets) and state.config.fraud.enabled:
             self._log(state, day, event, reply_target, mention_targets, None)
-            ts = event.ts
-            if state.too_new(author, ts):
-                reply_target, mention_targets = None, ()
-            else:
-                if reply_target is not None and state.too_new(reply_target, ts):
-                    reply_target = None
-                mention_targets = tuple(t for t in mention_targets if not state.too_new(t, ts))
+            reply_target, mention_targets = state.gated(
+                author, reply_target, mention_targets, event.ts
+            )
 
         points = state.day_points(day)
         earned = points.get(author, 0)
