@@ -567,3 +567,58 @@ async def test_rule5_a_same_day_delete_after_a_mid_day_flush(tmp_path: Path) -> 
     (g,) = result.to_json()["guilds"]
     assert {m["id"]: m["points"] for m in g["members"]}["101"] == 0
     assert g["streaks"] == []
+
+
+# -- issue 5: what the anti-fraud detector did, in --json -------------------------------------
+
+RING_MADE_MS = 1_793_059_200_000  # 2026-10-27T00:00Z: five days before the log starts
+
+
+def _account(n: int) -> str:
+    """A Discord ID made at RING_MADE_MS: a young account."""
+    return str(((RING_MADE_MS - 1_420_070_400_000) << 22) + n)
+
+
+async def test_json_shows_a_farming_rings_held_tokens_flags_and_streaks(tmp_path: Path) -> None:
+    """Three five-day-old accounts answer each other seconds apart every night (a ring), while
+    two old members talk at human pace: the ring's members carry tokens in escrow and the
+    "ring" flag, its streaks are held; the honest pair's are not."""
+    ring = [_account(n) for n in (1, 2, 3)]
+    lines = ["so true", "nice one", "agreed!", "haha yes", "same here", "good call"]
+    records, ids = [], iter(range(1, 10_000))
+    for day in range(1, 5):
+        records.append(
+            message(str(next(ids)), "101", f"2026-11-0{day}T12:00:00Z", mentions=["102"])
+        )
+        records.append(
+            message(
+                str(next(ids)),
+                "102",
+                f"2026-11-0{day}T12:05:00Z",
+                reply_to=records[-1]["id"],
+                content="sounds great to me",
+            )
+        )
+        previous = None
+        for turn in range(9):
+            author, target = ring[turn % 3], ring[(turn + 1) % 3]
+            fields = {"mentions": [target], "content": f"{lines[(turn + day) % 6]} <@{target}>"}
+            if previous is not None:
+                fields["reply_to"] = previous
+            previous = str(next(ids))
+            records.append(
+                message(previous, author, f"2026-11-0{day}T21:00:{5 * turn:02d}Z", **fields)
+            )
+    path = write_jsonl(tmp_path / "ring.jsonl", records)
+    document = await replay(path, config=cfg(fraud={"enabled": True}))
+    (g,) = document["guilds"]
+    members = {m["id"]: m for m in g["members"]}
+    for account in ring:
+        assert "ring" in members[account]["flags"]
+        assert members[account]["held"] > 0
+    assert (members["101"]["flags"], members["101"]["held"]) == ([], 0)
+    assert (members["102"]["flags"], members["102"]["held"]) == ([], 0)
+    held = {tuple(s["members"]): s["held"] for s in g["streaks"]}
+    assert held.pop(("101", "102")) is False
+    assert held == {pair: True for pair in held}
+    assert len(held) == 3

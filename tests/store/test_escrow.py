@@ -85,7 +85,10 @@ async def test_a_held_pair_holds_its_tier_tokens_only(db, clock) -> None:
     await close(engine, [1, 2], {2: FraudDay(held_pairs={(A, B): WHY})})
     assert await holds(db) == [(A, A, B, 10, "tier", "held"), (B, A, B, 10, "tier", "held")]
     # Their points of the day were paid: a pair's signal says nothing about the rest of a day.
-    assert await rows(db, "SELECT count(*) FROM ledger WHERE reason = 'points' AND target = ?", A)
+    paid = await rows(
+        db, "SELECT target FROM ledger WHERE reason = 'points' AND day = ? ORDER BY target", iso(2)
+    )
+    assert paid == [(A,), (B,)]
     await conserved(engine)
 
 
