@@ -255,10 +255,11 @@ class Moderation(commands.Cog):
     ) -> None:
         """Release or void holds given by ID or by member, and say what moved."""
         guild, target = _guild(interaction), member.id if member is not None else None
-        decide = self.escrow.release if decision == RELEASE else self.escrow.void
         ids = _hold_ids(holds)
         decided = await _refused(
-            decide(guild, interaction.user.id, ids=ids, member=target, reason=reason)
+            self.escrow.decide(
+                guild, decision, interaction.user.id, ids=ids, member=target, reason=reason
+            )
         )
         title = "Holds released" if decision == RELEASE else "Holds voided"
         await _reply(interaction, title, render_decided(decision, decided, target, reason, ids))

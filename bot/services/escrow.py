@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.domain.calendar import guild_day
 from bot.services.ingest import Ingestor
 from bot.store.database import Database
-from bot.store.escrow import RELEASE, VOID, Decided, EscrowRepository, Hold
+from bot.store.escrow import Decided, EscrowRepository, Hold
 from bot.store.fraud import FraudRepository
 
 PAGE_SIZE = 8
@@ -107,39 +107,19 @@ class EscrowService:
         items = [HeldItem(hold, evidence(hold.why)) for hold in holds]
         return ReviewPage(items, total, tokens, page, pages)
 
-    async def release(
-        self,
-        guild: int,
-        moderator: int,
-        *,
-        ids: list[int] | None = None,
-        member: int | None = None,
-        reason: str = "",
-    ) -> Decided:
-        """Pay held rewards to the members they were for."""
-        return await self._decide(guild, RELEASE, moderator, ids, member, reason)
-
-    async def void(
-        self,
-        guild: int,
-        moderator: int,
-        *,
-        ids: list[int] | None = None,
-        member: int | None = None,
-        reason: str = "",
-    ) -> Decided:
-        """Send held rewards back where they came from (the treasury, or a pool)."""
-        return await self._decide(guild, VOID, moderator, ids, member, reason)
-
-    async def _decide(
+    async def decide(
         self,
         guild: int,
         decision: str,
         moderator: int,
-        ids: list[int] | None,
-        member: int | None,
-        reason: str,
+        *,
+        ids: list[int] | None = None,
+        member: int | None = None,
+        reason: str = "",
     ) -> Decided:
+        """Release (RELEASE: pay held rewards to the members they were for) or void (VOID: send
+        them back where they came from, the treasury or a pool) the open holds with these IDs,
+        or all of a member's."""
         if (ids is None) == (member is None):
             raise EscrowError("Give either hold IDs or a member, not both (or neither).")
         decided = await self.store.decide(

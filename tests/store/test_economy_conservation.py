@@ -532,11 +532,14 @@ class EconomyMachine(RuleBasedStateMachine):
         world = self.world
         held = await world.open_holds(member)
         before = await world.balances()
-        act = world.escrow.release if decision == "release" else world.escrow.void
+
+        def act(**options):
+            return world.escrow.decide(G, decision, 7, **options)
+
         if not held:
-            await self._refused_changes_nothing(lambda: act(G, 7, member=member), EscrowError)
+            await self._refused_changes_nothing(lambda: act(member=member), EscrowError)
             return
-        decided = await act(G, 7, member=member, reason="property test")
+        decided = await act(member=member, reason="property test")
         assert (decided.holds, decided.tokens) == (len(held), sum(a for _, a in held))
         after = await world.balances()
         assert after.get(ESCROW, 0) == before.get(ESCROW, 0) - decided.tokens
