@@ -37,7 +37,8 @@ from pathlib import Path
 
 import orjson
 
-DISCORD_EPOCH_MS = 1_420_070_400_000
+from bot.domain.fraud.accounts import DISCORD_EPOCH_MS
+
 DAY_MS = 86_400_000
 GUILD = 1_079_907_749_569_237_093
 

@@ -17,7 +17,8 @@ from typing import BinaryIO
 
 import orjson
 
-DISCORD_EPOCH_MS = 1_420_070_400_000
+from bot.domain.fraud.accounts import DISCORD_EPOCH_MS
+
 SECOND_MS = 1000
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000

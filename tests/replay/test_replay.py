@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.fraud.accounts import DISCORD_EPOCH_MS
 from bot.guild_config import GuildConfig, parse_config
 from bot.ingest.replay_files import InputError
 from bot.replay import Replay
@@ -576,7 +577,7 @@ RING_MADE_MS = 1_793_059_200_000  # 2026-10-27T00:00Z: five days before the log 
 
 def _account(n: int) -> str:
     """A Discord ID made at RING_MADE_MS: a young account."""
-    return str(((RING_MADE_MS - 1_420_070_400_000) << 22) + n)
+    return str(((RING_MADE_MS - DISCORD_EPOCH_MS) << 22) + n)
 
 
 async def test_json_shows_a_farming_rings_held_tokens_flags_and_streaks(tmp_path: Path) -> None:
