@@ -42,7 +42,9 @@ class Privacy(commands.Cog):
     def __init__(self, bot: StreakBot) -> None:
         self.bot = bot
         services = bot.services
-        self.service = PrivacyService(services.db, services.intake, services.clock)
+        self.service = PrivacyService(
+            services.db, services.intake, services.clock, services.closer.detector
+        )
 
     @privacy.command(name="optout", description="Stop Streakbot tracking you in this server")
     async def optout(self, interaction: discord.Interaction) -> None:

@@ -9,7 +9,6 @@ so the pair window's days are read once and kept (per guild, only the window's d
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -38,7 +37,6 @@ class FraudDetector:
     def __init__(self, db: Database) -> None:
         self.repo = FraudRepository(db)
         self._windows: dict[int, dict[str, dict[Pair, list[LoggedExchange]]]] = {}
-        _DETECTORS.add(self)
 
     def forget(self, guild: int, member: int) -> None:
         """Drop the member's exchanges from the window kept in memory (their erasure)."""
@@ -161,16 +159,6 @@ class FraudDetector:
                 by_day.get((start + timedelta(days=n)).isoformat(), 0) for n in range(span)
             ]
         return history
-
-
-_DETECTORS: weakref.WeakSet[FraudDetector] = weakref.WeakSet()
-
-
-def forget_member(guild: int, member: int) -> None:
-    """Every detector of this process forgets the member's kept exchanges (privacy erasure:
-    the stored evidence is deleted by the store, this is the copy in memory)."""
-    for detector in list(_DETECTORS):
-        detector.forget(guild, member)
 
 
 def _logged(row: Sequence) -> LoggedExchange:

@@ -13,7 +13,7 @@ import orjson
 
 from bot.clock import Clock
 from bot.domain.calendar import guild_day
-from bot.services.fraud import forget_member
+from bot.services.fraud import FraudDetector
 from bot.services.guild_state import GuildState
 from bot.services.intake import Intake
 from bot.services.ledger_days import ledger_days
@@ -25,11 +25,15 @@ EXPORT_FORMAT = "streakbot-member-export/1"
 
 
 class PrivacyService:
-    def __init__(self, db: Database, intake: Intake, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, intake: Intake, clock: Clock, detector: FraudDetector | None = None
+    ) -> None:
         self.store = PrivacyRepository(db)
         self.intake = intake
         self.ingestor = intake.ingestor
         self.clock = clock
+        self.detector = detector
+        """The day closes' anti-fraud detector, whose kept window an erasure must reach too."""
 
     async def opt_out(self, guild: int, member: int) -> bool:
         """Stop tracking the member; False if they had opted out already."""
@@ -83,6 +87,8 @@ class PrivacyService:
                 at=now.isoformat(),
             )
             _forget(state, member)
+            if self.detector is not None:
+                self.detector.forget(guild, member)
         return erased
 
 
@@ -98,4 +104,3 @@ def _forget(state: GuildState, member: int) -> None:
     state.recent_content.pop(member, None)  # their last messages, for the repeat check
     state.joined.pop(member, None)
     state.young_until.pop(member, None)
-    forget_member(state.id, member)  # the detector's window of recent exchanges

@@ -19,7 +19,8 @@ from bot.domain.events import MemberEvent, MessageEvent
 from bot.domain.fraud.accounts import DISCORD_EPOCH_MS
 from bot.domain.ledger import ESCROW, TREASURY
 from bot.guild_config import GuildConfig
-from bot.services.fraud import forget_member
+from bot.services.intake import Intake
+from bot.services.privacy import PrivacyService
 from bot.store.database import Database
 from bot.store.fraud import FraudDay
 from tests.services.builders import (
@@ -452,7 +453,8 @@ async def test_an_erased_member_leaves_the_detectors_window_in_memory(
     await engine.close(3)
     kept = engine.closer.detector._windows[G]
     assert any(C in pair for by_pair in kept.values() for pair in by_pair)
-    forget_member(G, C)
+    privacy = PrivacyService(db, Intake(engine.ingestor), clock, engine.closer.detector)
+    await privacy.erase(G, C, request=1)
     assert not any(C in pair for by_pair in kept.values() for pair in by_pair)
     assert any(A in pair for by_pair in kept.values() for pair in by_pair)
 
