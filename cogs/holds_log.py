@@ -39,21 +39,22 @@ class HoldsLog(commands.Cog):
             return
         channel = guild.get_channel(config.moderation.log_channel)
         text = held_summary(held, config.fraud.hold_days, config.fraud.on_expiry)
-        try:
-            if not isinstance(channel, discord.abc.Messageable):
-                raise LookupError
-            await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
-        except (LookupError, discord.Forbidden):
-            await tell_owner(
-                self.bot,
-                guild,
-                "cannot-log-holds",
-                str(config.moderation.log_channel),
-                f"I could not tell moderators in <#{config.moderation.log_channel}> (the"
-                " `moderation.log_channel`) that rewards were held for review: it does not exist,"
-                " or I lack View Channel and Send Messages there.",
-                meanwhile="Held rewards are still listed by /mod review",
-            )
+        if isinstance(channel, discord.abc.Messageable):
+            try:
+                await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+                return
+            except discord.Forbidden:
+                pass  # told to the owner below, as a missing channel is
+        await tell_owner(
+            self.bot,
+            guild,
+            "cannot-log-holds",
+            str(config.moderation.log_channel),
+            f"I could not tell moderators in <#{config.moderation.log_channel}> (the"
+            " `moderation.log_channel`) that rewards were held for review: it does not exist,"
+            " or I lack View Channel and Send Messages there.",
+            meanwhile="Held rewards are still listed by /mod review",
+        )
 
 
 def held_summary(results: list[DayCloseResult], hold_days: int, on_expiry: str) -> str:
