@@ -38,18 +38,13 @@ class DayCloser:
         # meanwhile still counts in the close, it only escapes the detector).
         await self.ingestor.flush()
         judged = _open_days(state.first_day, state.last_closed, through)
-        found = (
-            await self.detector.judge(guild, judged, state.config, state.first_day)
-            if judged
-            else {}
-        )
+        found = await self.detector.judge(guild, judged, state.config, state.first_day)
         async with self.ingestor.paused():
             days = _open_days(state.first_day, state.last_closed, through)
             if not days:  # closed by another caller meanwhile
                 return []
             unjudged = [day for day in days if day not in judged]  # a first event meanwhile
-            if unjudged:
-                found |= await self.detector.judge(guild, unjudged, state.config, state.first_day)
+            found |= await self.detector.judge(guild, unjudged, state.config, state.first_day)
             zone = state.config.zone
             results = await self.repo.close_days(
                 guild,
